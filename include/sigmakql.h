@@ -1,0 +1,56 @@
+/* sigmakql.h - compile Sigma detection rules into KQL.
+ *
+ * A context holds the options and the memory reused from rule to rule.
+ * Each call compiles every rule document of one file (or buffer) and
+ * returns the queries and the rendered diagnostics; one bad rule never
+ * stops the others. Nothing here prints. */
+#ifndef SIGMAKQL_H
+#define SIGMAKQL_H
+
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define SK_API __attribute__((visibility("default")))
+#else
+#define SK_API
+#endif
+
+#define SK_VERSION "0.1.0"
+
+typedef struct sk_ctx sk_ctx;
+
+typedef struct sk_options {
+  const char *target;  /* "asim" (default when NULL) */
+  const char *profile; /* "default" or "pysigma" (default when NULL) */
+  /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
+  const char *const *placeholders;
+  size_t nplaceholders;
+} sk_options;
+
+typedef struct sk_result {
+  char **queries;    /* nqueries malloc'd strings, in rule order */
+  size_t nqueries;
+  char *diagnostics; /* rendered "file:line:col: severity: message" text */
+  unsigned rules;     /* rule documents seen */
+  unsigned failed;    /* rules that did not convert (or the file, if unreadable) */
+  unsigned errors, warnings;
+} sk_result;
+
+/* Returns a context, or NULL with a malloc'd message in *error for bad
+ * options (unknown target or profile, malformed placeholder). */
+SK_API sk_ctx *sk_ctx_new(const sk_options *opts, char **error);
+SK_API void sk_ctx_free(sk_ctx *ctx);
+
+/* Compiles the rules in data[0..len). path is used in diagnostics only.
+ * Returns 0 when every rule converted, 1 otherwise. The result must be
+ * released with sk_result_free. */
+SK_API int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
+                          sk_result *out);
+/* As sk_compile_mem for a file; returns 2 if it cannot be read (the reason
+ * is in out->diagnostics). */
+SK_API int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out);
+SK_API void sk_result_free(sk_result *res);
+
+SK_API const char *sk_version(void);
+
+#endif

@@ -1,0 +1,134 @@
+/* arena.c - bump allocator; see arena.h for the ownership rules.
+ * Under SK_ARENA_DEBUG (the sanitizer build) every allocation is its own
+ * malloc, so AddressSanitizer sees overflows between objects. */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sk_chunk {
+  struct sk_chunk *next;
+  size_t size; /* usable bytes after the header */
+  size_t used;
+  max_align_t data[]; /* aligned start of the usable bytes */
+};
+
+_Noreturn void sk_oom(void) {
+  fputs("sigmakql: fatal: out of memory\n", stderr);
+  abort();
+}
+
+void *sk_xmalloc(size_t size) {
+  void *p = malloc(size ? size : 1);
+  if (!p)
+    sk_oom();
+  return p;
+}
+
+void *sk_xrealloc(void *p, size_t size) {
+  p = realloc(p, size ? size : 1);
+  if (!p)
+    sk_oom();
+  return p;
+}
+
+static struct sk_chunk *new_chunk(size_t size) {
+  struct sk_chunk *c = sk_xmalloc(sizeof(struct sk_chunk) + size);
+  c->next = NULL;
+  c->size = size;
+  c->used = 0;
+  return c;
+}
+
+void *sk_arena_alloc(sk_arena *a, size_t size) {
+  const size_t align = _Alignof(max_align_t);
+  if (size > SIZE_MAX - align)
+    sk_oom();
+  size = (size + align - 1) & ~(align - 1);
+#ifdef SK_ARENA_DEBUG
+  struct sk_chunk *d = new_chunk(size);
+  d->used = size;
+  d->next = a->head;
+  a->head = d;
+  memset(d->data, 0, size);
+  return d->data;
+#else
+  if (!a->chunk_size)
+    a->chunk_size = 64 * 1024;
+  struct sk_chunk *c = a->head;
+  if (!c || c->size - c->used < size) {
+    if (size > a->chunk_size / 4) {
+      /* A big request gets a chunk of its own behind the current one, so
+       * the current chunk's free tail stays usable. */
+      struct sk_chunk *big = new_chunk(size);
+      big->used = size;
+      if (c) {
+        big->next = c->next;
+        c->next = big;
+      } else {
+        a->head = big;
+      }
+      memset(big->data, 0, size);
+      return big->data;
+    }
+    c = new_chunk(a->chunk_size);
+    c->next = a->head;
+    a->head = c;
+  }
+  void *p = (char *)c->data + c->used;
+  c->used += size;
+  memset(p, 0, size);
+  return p;
+#endif
+}
+
+void *sk_arena_array(sk_arena *a, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size)
+    sk_oom();
+  return sk_arena_alloc(a, n * size);
+}
+
+char *sk_arena_strndup(sk_arena *a, const char *s, size_t n) {
+  char *p = sk_arena_alloc(a, n + 1);
+  if (n)
+    memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+void sk_arena_reset(sk_arena *a) {
+  struct sk_chunk *c = a->head;
+  if (!c)
+    return;
+#ifdef SK_ARENA_DEBUG
+  sk_arena_free(a);
+#else
+  /* Keep the oldest regular chunk: it is the one every rule needs. */
+  struct sk_chunk *keep = NULL;
+  while (c) {
+    struct sk_chunk *next = c->next;
+    if (!next && c->size == a->chunk_size)
+      keep = c;
+    else
+      free(c);
+    c = next;
+  }
+  if (keep) {
+    keep->used = 0;
+    keep->next = NULL;
+  }
+  a->head = keep;
+#endif
+}
+
+void sk_arena_free(sk_arena *a) {
+  struct sk_chunk *c = a->head;
+  while (c) {
+    struct sk_chunk *next = c->next;
+    free(c);
+    c = next;
+  }
+  a->head = NULL;
+}

@@ -1,0 +1,33 @@
+/* arena.h - bump allocator.
+ * Memory comes back only through sk_arena_reset() or sk_arena_free(); there
+ * is no per-object free. Allocation failure aborts the process. */
+#ifndef SK_ARENA_H
+#define SK_ARENA_H
+
+#include <stddef.h>
+
+struct sk_chunk;
+
+typedef struct sk_arena {
+  struct sk_chunk *head; /* newest chunk first */
+  size_t chunk_size;     /* default 64 KiB; larger requests get their own chunk */
+} sk_arena;
+
+/* Returns zeroed memory aligned for any object, owned by the arena. */
+void *sk_arena_alloc(sk_arena *a, size_t size);
+/* As sk_arena_alloc for n objects of size bytes; aborts on overflow. */
+void *sk_arena_array(sk_arena *a, size_t n, size_t size);
+/* Copies s[0..n) and appends a NUL. */
+char *sk_arena_strndup(sk_arena *a, const char *s, size_t n);
+/* Drops every allocation; keeps the first chunk for reuse. */
+void sk_arena_reset(sk_arena *a);
+void sk_arena_free(sk_arena *a);
+
+/* Aborts with "sigmakql: fatal: out of memory". */
+_Noreturn void sk_oom(void);
+void *sk_xmalloc(size_t size);
+void *sk_xrealloc(void *p, size_t size);
+
+#define SK_NEW(a, T) ((T *)sk_arena_alloc((a), sizeof(T)))
+
+#endif

@@ -1,0 +1,34 @@
+/* backend.h - targets and profiles behind one interface.
+ * A backend turns a built rule into one or more KQL queries for one target
+ * (asim, ...) in one profile (default: correct on real data; pysigma: the
+ * reference converter's tables and rendering, for diffing). */
+#ifndef SK_BACKEND_H
+#define SK_BACKEND_H
+
+#include "rule.h"
+
+typedef struct sk_output {
+  sk_str *queries; /* arena strings */
+  uint32_t n, cap;
+  const char *table; /* the table or parser the queries read */
+} sk_output;
+
+typedef struct sk_backend {
+  const char *target;  /* -t value */
+  const char *profile; /* --profile value */
+  const char *summary; /* one line for --help and 'list targets' */
+  /* Appends the rule's queries to out; false after reporting errors. */
+  bool (*compile)(sk_pass *p, const sk_rule *r, sk_output *out);
+} sk_backend;
+
+extern const sk_backend sk_backend_asim;
+extern const sk_backend sk_backend_asim_pysigma;
+
+/* NULL if no backend has that target and profile. */
+const sk_backend *sk_backend_find(const char *target, const char *profile);
+/* The registry, NULL-terminated. */
+extern const sk_backend *const sk_backends[];
+
+void sk_output_add(sk_arena *a, sk_output *out, const char *text, size_t len);
+
+#endif

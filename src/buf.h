@@ -1,0 +1,30 @@
+/* buf.h - growable byte buffer, always NUL-terminated after put operations.
+ * The buffer owns ptr (malloc'd); sk_buf_detach() hands it to the caller. */
+#ifndef SK_BUF_H
+#define SK_BUF_H
+
+#include <stddef.h>
+
+#include "str.h"
+
+typedef struct sk_buf {
+  char *ptr;
+  size_t len, cap;
+} sk_buf;
+
+#define SK_BUF_INIT {NULL, 0, 0}
+
+void sk_buf_grow(sk_buf *b, size_t extra);
+void sk_buf_put(sk_buf *b, const void *p, size_t n);
+void sk_buf_puts(sk_buf *b, const char *s);
+void sk_buf_putc(sk_buf *b, int c);
+void sk_buf_putstr(sk_buf *b, sk_str s);
+void sk_buf_printf(sk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the bytes (NUL-terminated, caller frees) and empties the buffer. */
+char *sk_buf_detach(sk_buf *b, size_t *len);
+void sk_buf_clear(sk_buf *b);
+void sk_buf_free(sk_buf *b);
+/* Appends s as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
+void sk_buf_json_str(sk_buf *b, sk_str s);
+
+#endif

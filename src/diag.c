@@ -1,0 +1,150 @@
+/* diag.c - collects diagnostics and renders them as
+ *   path:line:col: error: message
+ *      12 |     source line
+ *         |     ^~~~
+ * Source lines are copied at report time so that rendering does not depend
+ * on the rule's memory still being alive. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "arena.h"
+
+static char *xstrdup(const char *s, size_t n) {
+  char *p = sk_xmalloc(n + 1);
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+static void add(sk_diags *d, sk_severity sev, sk_loc loc, const char *fmt, va_list ap) {
+  if (d->n == d->cap) {
+    d->cap = d->cap ? d->cap * 2 : 8;
+    d->v = sk_xrealloc(d->v, d->cap * sizeof *d->v);
+  }
+  sk_diag *g = &d->v[d->n++];
+  memset(g, 0, sizeof *g);
+  g->sev = sev;
+  g->loc = loc;
+  sk_buf b = SK_BUF_INIT;
+  va_list aq;
+  va_copy(aq, ap);
+  char small[512];
+  int n = vsnprintf(small, sizeof small, fmt, aq);
+  va_end(aq);
+  if (n >= 0 && (size_t)n < sizeof small) {
+    sk_buf_put(&b, small, (size_t)n);
+  } else if (n >= 0) {
+    sk_buf_grow(&b, (size_t)n);
+    vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
+    b.len = (size_t)n;
+  }
+  g->message = sk_buf_detach(&b, NULL);
+  if (loc.src) {
+    g->path = xstrdup(loc.src->path, strlen(loc.src->path));
+    if (loc.line) {
+      sk_str line = sk_source_line(loc.src, loc.line);
+      g->line = xstrdup(line.ptr, line.len);
+    }
+  }
+  if (sev == SK_SEV_ERROR)
+    d->errors++;
+  else if (sev == SK_SEV_WARNING)
+    d->warnings++;
+}
+
+#define DEFINE_REPORT(name, sev)                                                    \
+  void name(sk_diags *d, sk_loc loc, const char *fmt, ...) {                        \
+    va_list ap;                                                                     \
+    va_start(ap, fmt);                                                              \
+    add(d, sev, loc, fmt, ap);                                                      \
+    va_end(ap);                                                                     \
+  }
+DEFINE_REPORT(sk_diag_error, SK_SEV_ERROR)
+DEFINE_REPORT(sk_diag_warning, SK_SEV_WARNING)
+DEFINE_REPORT(sk_diag_note, SK_SEV_NOTE)
+
+size_t sk_display_width(sk_str s) {
+  size_t w = 0;
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s.ptr;
+  utf8proc_ssize_t left = (utf8proc_ssize_t)s.len;
+  while (left > 0) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k = utf8proc_iterate(p, left, &cp);
+    if (k <= 0) { /* invalid byte: count it as one column */
+      k = 1;
+      w++;
+    } else {
+      int cw = utf8proc_charwidth(cp);
+      w += cp == '\t' ? 1 : (size_t)(cw < 0 ? 0 : cw);
+    }
+    p += k;
+    left -= k;
+  }
+  return w;
+}
+
+/* Byte length of the first n code points of s (or all of s). */
+static size_t prefix_bytes(sk_str s, size_t n) {
+  size_t i = 0;
+  while (n > 0 && i < s.len) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s.ptr + i, (utf8proc_ssize_t)(s.len - i), &cp);
+    i += k > 0 ? (size_t)k : 1;
+    n--;
+  }
+  return i;
+}
+
+static const char *const sev_name[] = {"error", "warning", "note"};
+
+void sk_diags_render(const sk_diags *d, sk_buf *out) {
+  for (size_t i = 0; i < d->n; i++) {
+    const sk_diag *g = &d->v[i];
+    if (g->path && g->loc.line)
+      sk_buf_printf(out, "%s:%u:%u: ", g->path, g->loc.line, g->loc.col);
+    else if (g->path)
+      sk_buf_printf(out, "%s: ", g->path);
+    sk_buf_printf(out, "%s: %s\n", sev_name[g->sev], g->message);
+    if (!g->line)
+      continue;
+    sk_str line = sk_str_c(g->line);
+    sk_buf_printf(out, "%5u | %s\n", g->loc.line, g->line);
+    /* Keep tabs in the padding so the caret lines up under them. */
+    size_t pre = prefix_bytes(line, g->loc.col ? g->loc.col - 1 : 0);
+    sk_buf_puts(out, "      | ");
+    for (size_t j = 0; j < pre;) {
+      if (line.ptr[j] == '\t') {
+        sk_buf_putc(out, '\t');
+        j++;
+        continue;
+      }
+      size_t k = prefix_bytes((sk_str){line.ptr + j, line.len - j}, 1);
+      size_t w = sk_display_width((sk_str){line.ptr + j, k});
+      for (size_t c = 0; c < w; c++)
+        sk_buf_putc(out, ' ');
+      j += k;
+    }
+    sk_buf_putc(out, '^');
+    size_t rest = prefix_bytes((sk_str){line.ptr + pre, line.len - pre}, g->loc.len);
+    size_t width = sk_display_width((sk_str){line.ptr + pre, rest});
+    for (size_t c = 1; c < width; c++)
+      sk_buf_putc(out, '~');
+    sk_buf_putc(out, '\n');
+  }
+}
+
+void sk_diags_clear(sk_diags *d) {
+  for (size_t i = 0; i < d->n; i++) {
+    free(d->v[i].message);
+    free(d->v[i].path);
+    free(d->v[i].line);
+  }
+  free(d->v);
+  memset(d, 0, sizeof *d);
+}

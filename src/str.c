@@ -1,0 +1,27 @@
+/* str.c - string helpers too big to inline. */
+#include "str.h"
+
+#include <stdint.h>
+
+size_t sk_edit_distance(sk_str a, sk_str b) {
+  enum { MAX = 64 };
+  if (a.len > MAX || b.len > MAX)
+    return SIZE_MAX;
+  size_t row[MAX + 1];
+  for (size_t j = 0; j <= b.len; j++)
+    row[j] = j;
+  for (size_t i = 1; i <= a.len; i++) {
+    size_t prev = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.len; j++) {
+      size_t cur = row[j];
+      size_t sub = prev + (sk_lower((unsigned char)a.ptr[i - 1]) !=
+                           sk_lower((unsigned char)b.ptr[j - 1]));
+      size_t ins = row[j - 1] + 1, del = row[j] + 1;
+      size_t best = ins < del ? ins : del;
+      row[j] = sub < best ? sub : best;
+      prev = cur;
+    }
+  }
+  return row[b.len];
+}

@@ -1,0 +1,62 @@
+/* str.h - byte slices and locale-free ASCII helpers.
+ * An sk_str never owns its bytes and is not NUL-terminated. */
+#ifndef SK_STR_H
+#define SK_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct sk_str {
+  const char *ptr;
+  size_t len;
+} sk_str;
+
+#define SK_STR_LIT(s) ((sk_str){(s), sizeof(s) - 1})
+
+static inline sk_str sk_str_c(const char *s) { return (sk_str){s, s ? strlen(s) : 0}; }
+
+static inline bool sk_is_digit(int c) { return c >= '0' && c <= '9'; }
+static inline bool sk_is_alpha(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline bool sk_is_alnum(int c) { return sk_is_alpha(c) || sk_is_digit(c); }
+static inline bool sk_is_space(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+static inline int sk_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static inline bool sk_str_eq(sk_str a, sk_str b) {
+  return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+static inline bool sk_str_eqc(sk_str a, const char *b) { return sk_str_eq(a, sk_str_c(b)); }
+
+/* ASCII case-insensitive equality. */
+static inline bool sk_str_eqi(sk_str a, sk_str b) {
+  if (a.len != b.len)
+    return false;
+  for (size_t i = 0; i < a.len; i++)
+    if (sk_lower((unsigned char)a.ptr[i]) != sk_lower((unsigned char)b.ptr[i]))
+      return false;
+  return true;
+}
+static inline bool sk_str_eqic(sk_str a, const char *b) { return sk_str_eqi(a, sk_str_c(b)); }
+
+static inline bool sk_str_has_prefix_i(sk_str s, const char *p) {
+  size_t n = strlen(p);
+  return s.len >= n && sk_str_eqi((sk_str){s.ptr, n}, (sk_str){p, n});
+}
+
+static inline int sk_str_cmp(sk_str a, sk_str b) {
+  size_t n = a.len < b.len ? a.len : b.len;
+  int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+  if (c)
+    return c;
+  return a.len < b.len ? -1 : a.len > b.len;
+}
+
+/* Edit distance, ASCII case-insensitive; SIZE_MAX for strings over 64
+ * bytes. For "did you mean" notes. */
+size_t sk_edit_distance(sk_str a, sk_str b);
+
+#endif
