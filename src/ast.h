@@ -70,10 +70,22 @@ typedef struct sk_match {
   bool column_is_expr;
 } sk_match;
 
+/* Where an AND/OR node came from. Only the pysigma profile looks at it:
+ * the reference converter builds a differently shaped tree for each. */
+typedef enum sk_origin {
+  SK_O_COND,      /* an operator of the condition */
+  SK_O_SELECTOR,  /* "1 of x*", "all of them" */
+  SK_O_MAP,       /* a detection map: its items, ANDed */
+  SK_O_MAPS,      /* a detection list of maps, ORed */
+  SK_O_VALUES,    /* the value list of one item */
+  SK_O_EXPANSION, /* the variants of one value (windash, base64offset) */
+} sk_origin;
+
 typedef struct sk_node sk_node;
 struct sk_node {
   sk_node_kind kind;
-  sk_loc loc; /* where the user wrote it */
+  sk_origin origin; /* AND/OR only */
+  sk_loc loc;       /* where the user wrote it */
   sk_node **kids;
   uint32_t n;
   union {

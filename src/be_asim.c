@@ -278,7 +278,7 @@ static bool compile(sk_pass *p, const sk_rule *r, sk_output *out) {
     return false;
   sk_node *all = sk_node_list(p->arena, SK_N_OR, r->cond_loc, r->nconds);
   for (uint32_t i = 0; i < r->nconds; i++)
-    all->kids[i] = sk_cond_resolve(p->arena, p->diags, r->cond_raw[i], dets, r->ndets);
+    all->kids[i] = sk_cond_resolve(p->arena, p->diags, r->cond_raw[i], dets, r->ndets, false);
   sk_node *tree = sk_fold(p->arena, all);
   if (tree->kind == SK_N_FALSE) {
     sk_loc at = first.field.len ? first.loc : r->cond_loc;

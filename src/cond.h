@@ -27,9 +27,10 @@ typedef struct sk_detection {
   bool used;     /* referenced by some condition */
 } sk_detection;
 
-/* Replaces REF and OF nodes by the detections' trees. Returns NULL after
- * reporting errors (unknown identifier, pattern matching nothing). */
+/* Replaces REF and OF nodes by the detections' trees. Patterns match whole
+ * names, or only a prefix with prefix set. Returns NULL after reporting
+ * errors (unknown identifier, pattern matching nothing). */
 sk_node *sk_cond_resolve(sk_arena *a, sk_diags *d, sk_node *cond, sk_detection *dets,
-                         uint32_t ndets);
+                         uint32_t ndets, bool prefix);
 
 #endif

@@ -307,19 +307,44 @@ static void render_match(sk_buf *out, const sk_match *m) {
   }
 }
 
-/* A plain equality on a column, mergeable into "in~ (...)". */
+/* A plain equality on a column, mergeable into "in~ (...)" / "in (...)". */
 static bool is_plain_eq(const sk_node *n) {
   if (n->kind != SK_N_MATCH)
     return false;
   const sk_match *m = n->as.match;
   sk_str inner;
-  return m->op == SK_MOP_STR && m->column.len && classify(m->value, &inner) == S_EQ &&
-         m->value.len > 0;
+  if (!m->column.len)
+    return false;
+  if (m->op == SK_MOP_NUM)
+    return true;
+  return m->op == SK_MOP_STR && classify(m->value, &inner) == S_EQ && m->value.len > 0;
 }
+
+/* Numbers compare exactly, so they take "in"; strings take "in~" unless
+ * cased. */
+static bool exact_eq(const sk_match *m) { return m->op == SK_MOP_NUM || (m->flags & SK_MF_CASED); }
 
 static bool same_column(const sk_match *a, const sk_match *b) {
   return sk_str_eq(a->column, b->column) && a->column_is_expr == b->column_is_expr &&
-         (a->flags & SK_MF_CASED) == (b->flags & SK_MF_CASED);
+         exact_eq(a) == exact_eq(b) && (a->op == SK_MOP_NUM) == (b->op == SK_MOP_NUM);
+}
+
+static void eq_literal(sk_buf *out, const sk_match *m) {
+  bool str_col = m->type == SK_TY_STRING || m->type == SK_TY_GUID;
+  if (m->op == SK_MOP_NUM && !str_col)
+    sk_buf_putstr(out, m->value);
+  else
+    sk_kql_quote(out, m->value, 0);
+}
+
+/* An OR whose kids all merge into one "in" test needs no parentheses. */
+static bool single_in_list(const sk_node *n) {
+  if (n->kind != SK_N_OR || n->n < 2 || !is_plain_eq(n->kids[0]))
+    return false;
+  for (uint32_t i = 1; i < n->n; i++)
+    if (!is_plain_eq(n->kids[i]) || !same_column(n->kids[0]->as.match, n->kids[i]->as.match))
+      return false;
+  return true;
 }
 
 static void render(sk_buf *out, const sk_node *n, sk_node_kind parent);
@@ -345,12 +370,12 @@ static void render_list(sk_buf *out, const sk_node *n) {
     }
     const sk_match *m = k->as.match;
     column(out, m);
-    sk_buf_puts(out, m->flags & SK_MF_CASED ? " in (" : " in~ (");
-    sk_kql_quote(out, m->value, 0);
+    sk_buf_puts(out, exact_eq(m) ? " in (" : " in~ (");
+    eq_literal(out, m);
     for (uint32_t j = i + 1; j < n->n; j++)
       if (is_plain_eq(n->kids[j]) && same_column(m, n->kids[j]->as.match)) {
         sk_buf_puts(out, ", ");
-        sk_kql_quote(out, n->kids[j]->as.match->value, 0);
+        eq_literal(out, n->kids[j]->as.match);
         done[j] = true;
       }
     sk_buf_putc(out, ')');
@@ -366,7 +391,7 @@ static void render(sk_buf *out, const sk_node *n, sk_node_kind parent) {
       render(out, n->kids[0], parent);
       return;
     }
-    if (parent == SK_N_AND || parent == SK_N_OR) {
+    if ((parent == SK_N_AND || parent == SK_N_OR) && !single_in_list(n)) {
       sk_buf_putc(out, '(');
       render_list(out, n);
       sk_buf_putc(out, ')');

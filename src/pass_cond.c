@@ -6,10 +6,13 @@
  * After this pass: no SK_N_REF or SK_N_OF remains. */
 #include "cond.h"
 
-/* Glob match where '*' matches any run of bytes. */
-static bool glob(sk_str pat, sk_str s) {
+/* Glob match where '*' matches any run of bytes. With prefix, the pattern
+ * need only match a prefix of s (the reference converter's reading). */
+static bool glob(sk_str pat, sk_str s, bool prefix) {
   size_t p = 0, i = 0, star = SIZE_MAX, mark = 0;
   while (i < s.len) {
+    if (prefix && p == pat.len)
+      return true;
     if (p < pat.len && pat.ptr[p] == '*') {
       star = p++;
       mark = i;
@@ -50,15 +53,16 @@ static void suggest(sk_diags *d, sk_str name, sk_detection *dets, uint32_t ndets
 }
 
 static sk_node *resolve(sk_arena *a, sk_diags *d, sk_node *n, sk_detection *dets,
-                        uint32_t ndets) {
+                        uint32_t ndets, bool prefix) {
   switch (n->kind) {
   case SK_N_AND:
   case SK_N_OR:
   case SK_N_NOT: {
     sk_node *copy = sk_node_list(a, n->kind, n->loc, n->n);
+    copy->origin = n->origin;
     bool ok = true;
     for (uint32_t i = 0; i < n->n; i++)
-      ok &= (copy->kids[i] = resolve(a, d, n->kids[i], dets, ndets)) != NULL;
+      ok &= (copy->kids[i] = resolve(a, d, n->kids[i], dets, ndets, prefix)) != NULL;
     return ok ? copy : NULL;
   }
   case SK_N_REF:
@@ -76,7 +80,7 @@ static sk_node *resolve(sk_arena *a, sk_diags *d, sk_node *n, sk_detection *dets
     uint32_t count = 0;
     for (uint32_t i = 0; i < ndets; i++)
       if (them ? !(dets[i].name.len && dets[i].name.ptr[0] == '_')
-               : glob(n->as.of.pattern, dets[i].name))
+               : glob(n->as.of.pattern, dets[i].name, prefix))
         count++;
     if (count == 0) {
       if (them)
@@ -89,10 +93,11 @@ static sk_node *resolve(sk_arena *a, sk_diags *d, sk_node *n, sk_detection *dets
       return NULL;
     }
     sk_node *list = sk_node_list(a, n->as.of.all ? SK_N_AND : SK_N_OR, n->loc, count);
+    list->origin = SK_O_SELECTOR;
     count = 0;
     for (uint32_t i = 0; i < ndets; i++)
       if (them ? !(dets[i].name.len && dets[i].name.ptr[0] == '_')
-               : glob(n->as.of.pattern, dets[i].name)) {
+               : glob(n->as.of.pattern, dets[i].name, prefix)) {
         dets[i].used = true;
         list->kids[count++] = dets[i].tree;
       }
@@ -107,6 +112,6 @@ static sk_node *resolve(sk_arena *a, sk_diags *d, sk_node *n, sk_detection *dets
 }
 
 sk_node *sk_cond_resolve(sk_arena *a, sk_diags *d, sk_node *cond, sk_detection *dets,
-                         uint32_t ndets) {
-  return resolve(a, d, cond, dets, ndets);
+                         uint32_t ndets, bool prefix) {
+  return resolve(a, d, cond, dets, ndets, prefix);
 }

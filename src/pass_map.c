@@ -16,6 +16,7 @@ sk_node *sk_map_tree(sk_arena *a, sk_node *tree, sk_map_fn fn, void *ctx) {
   case SK_N_OR:
   case SK_N_NOT: {
     sk_node *copy = sk_node_list(a, tree->kind, tree->loc, tree->n);
+    copy->origin = tree->origin;
     bool ok = true;
     for (uint32_t i = 0; i < tree->n; i++)
       ok &= (copy->kids[i] = sk_map_tree(a, tree->kids[i], fn, ctx)) != NULL;

@@ -510,6 +510,8 @@ static void utf16(sk_buf *out, const char *s, size_t n, modid enc) {
   }
 }
 
+static bool is_wild(char c) { return c == SK_WILD_STAR || c == SK_WILD_ONE; }
+
 static bool is_word_byte(unsigned char c) { return sk_is_alnum(c) || c == '_' || c >= 0x80; }
 
 /* windash: every '-' or '/' that starts a word after a non-word character
@@ -521,8 +523,10 @@ static bool windash(item *it, const val *v, vlist *out, sk_loc loc) {
     unsigned char c = (unsigned char)v->s[i];
     if (c != '-' && c != '/')
       continue;
-    bool word_before = i > 0 && is_word_byte((unsigned char)v->s[i - 1]);
-    bool word_after = i + 1 < v->len && is_word_byte((unsigned char)v->s[i + 1]);
+    /* Wildcards end a literal run: they count as the string's edges. */
+    bool word_before = i > 0 && !is_wild(v->s[i - 1]) && is_word_byte((unsigned char)v->s[i - 1]);
+    bool word_after = i + 1 < v->len && !is_wild(v->s[i + 1]) &&
+                      is_word_byte((unsigned char)v->s[i + 1]);
     if (!word_before && word_after) {
       if (npos == 32) {
         sk_diag_error(it->p->diags, loc, "windash: too many dashes in one value (limit is 32)");
@@ -608,16 +612,19 @@ static bool expand(item *it, const sk_ynode *n, vlist *out) {
     size_t name_start = ++i;
     while (i < s.len && s.ptr[i] != '%')
       i++;
-    if (i >= s.len) { /* a lone '%' is literal */
+    if (i >= s.len || i == name_start) { /* a lone '%' or "%%" is literal */
       for (size_t k = 0; k < cur.n; k++) {
         sk_buf b = SK_BUF_INIT;
         sk_buf_put(&b, cur.v[k].s, cur.v[k].len);
         sk_buf_putc(&b, '%');
-        sk_buf_put(&b, s.ptr + name_start, s.len - name_start);
+        if (i >= s.len)
+          sk_buf_put(&b, s.ptr + name_start, s.len - name_start);
         cur.v[k] = arena_val(a, V_STR, b.ptr, b.len);
         sk_buf_free(&b);
       }
-      break;
+      if (i >= s.len)
+        break;
+      continue;
     }
     sk_str name = {s.ptr + name_start, i - name_start};
     i++;
@@ -913,6 +920,8 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
   if (!transform(it, v, n, &vals))
     return NULL;
   sk_node *or = vals.n == 1 ? NULL : sk_node_list(p->arena, SK_N_OR, n->loc, (uint32_t)vals.n);
+  if (or)
+    or->origin = SK_O_EXPANSION;
   for (size_t k = 0; k < vals.n; k++) {
     val *x = &vals.v[k];
     node = match_node(it, n);
@@ -957,6 +966,8 @@ static sk_node *field_item(sk_pass *p, const sk_ynode *key, const sk_ynode *valu
   sk_node *group = list ? sk_node_list(p->arena, it.has[M_ALL] ? SK_N_AND : SK_N_OR,
                                        value->loc, n)
                         : NULL;
+  if (group)
+    group->origin = SK_O_VALUES;
   bool ok = true;
   sk_node *single = NULL;
   for (uint32_t i = 0; i < n; i++) {
@@ -994,6 +1005,7 @@ static sk_node *map_node(sk_pass *p, const sk_ynode *map) {
     return NULL;
   }
   sk_node *and = sk_node_list(p->arena, SK_N_AND, map->loc, map->n / 2);
+  and->origin = SK_O_MAP;
   bool ok = true;
   for (uint32_t i = 0; i + 1 < map->n; i += 2) {
     const sk_ynode *key = map->kids[i], *value = map->kids[i + 1];
@@ -1040,6 +1052,7 @@ sk_node *sk_mod_detection(sk_pass *p, const sk_ynode *key, const sk_ynode *value
     return NULL;
   }
   sk_node *or = sk_node_list(p->arena, SK_N_OR, value->loc, value->n);
+  or->origin = SK_O_MAPS;
   for (uint32_t i = 0; i < value->n; i++)
     if (!(or->kids[i] = map_node(p, value->kids[i])))
       return NULL;

@@ -212,7 +212,7 @@ static bool build_detection(sk_pass *p, const sk_ynode *det, sk_rule *r) {
       return false;
     }
     sk_node *raw = sk_cond_parse(p->arena, p->diags, c), *tree = NULL;
-    if (!raw || !(tree = sk_cond_resolve(p->arena, p->diags, raw, r->dets, r->ndets))) {
+    if (!raw || !(tree = sk_cond_resolve(p->arena, p->diags, raw, r->dets, r->ndets, false))) {
       ok = false;
       continue;
     }

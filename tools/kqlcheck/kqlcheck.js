@@ -31,12 +31,17 @@ Options:
                      tables only)
   --id-key KEY       take the id from this key instead of "id" (e.g. path)
   --warnings         also print warnings (to stderr, "warning:" prefix)
+  --analyzers        also run Kusto.Language's code analyzers (style and
+                     correctness hints such as "avoid isnull on strings");
+                     printed as warnings; implies --warnings
   --no-extra         disable kqlcheck's own checks (KQLCHECK001: == / != between
                      a string and a non-string scalar, which Kusto.Language
                      accepts but the engine rejects)
   --dump NAME        print the declared columns of a table or function and exit
   --no-memo          do not memoise Kusto.Language's overload resolution
                      (a speed-up; results are identical, see README)
+  --max-depth N      Kusto.Language's MaxAnalysisDepth (default 500): deeper
+                     syntax trees are not analysed (KS245, reported as error)
   --jobs N           worker threads (default: number of CPUs, at most 8;
                      inputs under 300 queries are checked in one thread)
   --quiet            no summary line
@@ -61,7 +66,9 @@ let opts = {
   target: 'all',
   idKey: 'id',
   extra: true,
+  analyzers: false,
   memo: true,
+  maxDepth: 0,
   dump: null,
   quiet: false,
   jobs: Math.min(8, (os.availableParallelism ? os.availableParallelism() : os.cpus().length) || 1),
@@ -87,7 +94,9 @@ else {
     else if (a.startsWith('--id-key=')) opts.idKey = a.slice(9);
     else if (a === '--warnings') opts.warnings = true;
     else if (a === '--no-extra') opts.extra = false;
+    else if (a === '--analyzers') { opts.analyzers = true; opts.warnings = true; }
     else if (a === '--no-memo') opts.memo = false;
+    else if (a === '--max-depth') opts.maxDepth = parseInt(val(), 10);
     else if (a === '--dump') opts.dump = val();
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--jobs' || a === '-j') opts.jobs = parseInt(val(), 10);
@@ -283,6 +292,14 @@ function setup() {
       }
       return al;
     }
+    // The standard Log Analytics fields that every ASIM parser returns (ASIM
+    // common-fields page: "TimeGenerated, _ResourceId, Type"); the presence
+    // table leaves them out.
+    for (const cols of asim.values()) {
+      for (const [c, t] of [['TimeGenerated', ST.DateTime], ['_ResourceId', ST.String], ['Type', ST.String]]) {
+        if (!cols.has(c)) cols.set(c, t);
+      }
+    }
     // Aliases take the type of their target when it is known, else string.
     for (const [schema, c] of pending) {
       const cols = asim.get(schema);
@@ -390,7 +407,8 @@ function setup() {
       declared.set('_GetWatchlist', { kind: 'function', params: '(alias:string)', cols });
     }
     const db = new Sym.DatabaseSymbol.ctor('sigmakql', members);
-    const globals = K.GlobalState.Default.WithDatabase(db).WithCache();
+    let globals = K.GlobalState.Default.WithDatabase(db).WithCache();
+    if (opts.maxDepth > 0) globals = globals.WithProperty(System.Int32, K.Properties.MaxAnalysisDepth, opts.maxDepth);
     return { globals, declared, nTables: tables.size, nFunctions: declared.size - tables.size };
   }
 
@@ -469,6 +487,13 @@ function setup() {
       if (d.Severity === 'Error') errs.push(item); else warns.push(item);
     }
     if (opts.extra) for (const d of extraDiagnostics(code)) errs.push(d);
+    if (opts.analyzers) {
+      const an = Bridge.getEnumerator(new K.Editor.KustoCodeService.ctor(code).GetAnalyzerDiagnostics(true));
+      while (an.moveNext()) {
+        const d = an.Current;
+        warns.push({ start: d.Start, code: d.Code, severity: d.Severity === 'Error' ? 'Warning' : d.Severity, message: d.Message });
+      }
+    }
     return { errs, warns };
   }
 

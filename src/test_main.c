@@ -1,0 +1,226 @@
+/* test_main.c - unit tests for the pieces with no file format of their
+ * own: arena, buffers, KQL quoting, identifiers, the condition parser and
+ * the YAML loader's limits. Prints FAIL lines and "N passed, M failed". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+#include "kql.h"
+#include "yaml.h"
+
+static int passed, failed;
+
+#define OK(cond, ...)                                                                   \
+  do {                                                                                  \
+    if (cond) {                                                                         \
+      passed++;                                                                         \
+    } else {                                                                            \
+      failed++;                                                                         \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                       \
+      printf(__VA_ARGS__);                                                              \
+      putchar('\n');                                                                    \
+    }                                                                                   \
+  } while (0)
+
+#define STR_EQ(got, want, what)                                                         \
+  OK(strcmp((got), (want)) == 0, "%s: got [%s], want [%s]", (what), (got), (want))
+
+static void test_arena(void) {
+  sk_arena a = {0};
+  char *first = sk_arena_alloc(&a, 1);
+  OK(((uintptr_t)first % _Alignof(max_align_t)) == 0, "arena alignment");
+  bool zeroed = true;
+  for (int i = 0; i < 10000; i++) {
+    int *p = sk_arena_alloc(&a, sizeof *p * 7);
+    zeroed &= p[0] == 0 && p[6] == 0;
+    p[0] = p[6] = i + 1;
+  }
+  OK(zeroed, "arena memory is zeroed across chunks");
+  char *big = sk_arena_alloc(&a, 1 << 20);
+  big[(1 << 20) - 1] = 'x';
+  sk_arena_reset(&a);
+  char *again = sk_arena_strndup(&a, "hello", 3);
+  STR_EQ(again, "hel", "strndup after reset");
+  sk_arena_free(&a);
+}
+
+static void test_buf(void) {
+  sk_buf b = SK_BUF_INIT;
+  for (int i = 0; i < 1000; i++)
+    sk_buf_printf(&b, "%d,", i);
+  OK(b.len == 3890, "buf length after 1000 printf: %zu", b.len);
+  sk_buf_clear(&b);
+  sk_buf_json_str(&b, sk_str_c("a\"b\\c\n\x01"));
+  STR_EQ(b.ptr, "a\\\"b\\\\c\\n\\u0001", "json escaping");
+  sk_buf_free(&b);
+}
+
+static void quote_case(const char *in, size_t len, unsigned flags, const char *want) {
+  sk_buf b = SK_BUF_INIT;
+  sk_kql_quote(&b, (sk_str){in, len}, flags);
+  STR_EQ(b.ptr, want, in);
+  sk_buf_free(&b);
+}
+
+static void test_quote(void) {
+  quote_case("abc", 3, 0, "\"abc\"");
+  quote_case("", 0, 0, "\"\"");
+  quote_case("C:\\Windows\\x.exe", 16, 0, "@\"C:\\Windows\\x.exe\"");
+  quote_case("say \"hi\"", 8, 0, "\"say \\\"hi\\\"\"");
+  quote_case("a\\\"b", 4, 0, "@\"a\\\"\"b\"");
+  quote_case("a'b", 3, 0, "\"a'b\"");
+  quote_case("line1\nline2", 11, 0, "\"line1\\nline2\"");
+  quote_case("tab\there\\", 9, 0, "\"tab\\there\\\\\"");
+  quote_case("\r", 1, 0, "\"\\r\"");
+  quote_case("\x01\x7f", 2, 0, "\"\\u0001\\u007F\"");
+  quote_case("x\xe2\x80\xaey", 5, 0, "\"x\\u202Ey\""); /* right-to-left override */
+  quote_case("\xe2\x80\xa8", 3, 0, "\"\\u2028\"");    /* line separator */
+  quote_case("caf\xc3\xa9 \xf0\x9f\x98\x80", 10, 0, "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+  quote_case("| where 1 == 1 //", 17, 0, "\"| where 1 == 1 //\"");
+  quote_case("C:\\x", 4, SK_Q_PYSIGMA, "\"C:\\\\x\"");
+  quote_case("a\"b", 3, SK_Q_PYSIGMA, "\"a\\\"b\"");
+}
+
+static void ident_case(const char *name, const char *want) {
+  sk_buf b = SK_BUF_INIT;
+  sk_kql_ident(&b, sk_str_c(name));
+  STR_EQ(b.ptr, want, name);
+  sk_buf_free(&b);
+}
+
+static void test_ident(void) {
+  ident_case("TargetFilePath", "TargetFilePath");
+  ident_case("_x1", "_x1");
+  ident_case("c-uri", "[\"c-uri\"]");
+  ident_case("where", "[\"where\"]");
+  ident_case("true", "[\"true\"]");
+  ident_case("1day", "[\"1day\"]");
+  ident_case("a b", "[\"a b\"]");
+  ident_case("count", "count"); /* a keyword that may be an identifier */
+  ident_case("x\"y", "[\"x\\\"y\"]");
+}
+
+/* Parses condition text and returns its dump, or "error: <message>". */
+static void cond_case(const char *text, const char *want) {
+  sk_arena a = {0};
+  sk_diags d = {0};
+  sk_source src = {"cond", text, strlen(text)};
+  sk_node *n = sk_cond_parse_text(&a, &d, &src);
+  sk_buf b = SK_BUF_INIT;
+  if (n)
+    sk_ast_dump(n, &b);
+  else if (d.n)
+    sk_buf_printf(&b, "error@%u: %s", d.v[0].loc.col, d.v[0].message);
+  else
+    sk_buf_puts(&b, "error without diagnostic");
+  STR_EQ(b.ptr ? b.ptr : "", want, text);
+  sk_buf_free(&b);
+  sk_diags_clear(&d);
+  sk_arena_free(&a);
+}
+
+static void test_cond(void) {
+  cond_case("sel", "sel");
+  cond_case("a and b or c", "(or (and a b) c)");
+  cond_case("a or b and c", "(or a (and b c))");
+  cond_case("a and b and c", "(and a b c)");
+  cond_case("not a and b", "(and (not a) b)");
+  cond_case("not not a", "(not (not a))");
+  cond_case("a and not (b or c)", "(and a (not (or b c)))");
+  cond_case("(a)", "a");
+  cond_case("1 of sel*", "(1-of sel*)");
+  cond_case("any of sel_*", "(1-of sel_*)");
+  cond_case("all of them", "(all-of them)");
+  cond_case("1 of them and not 1 of filter*", "(and (1-of them) (not (1-of filter*)))");
+  cond_case("selection AND NOT filter", "(and selection (not filter))");
+  cond_case("all", "all"); /* not followed by 'of': an identifier */
+  cond_case("sel-1 or sel.2", "(or sel-1 sel.2)");
+  cond_case("a\tand\nb", "(and a b)");
+  cond_case("", "error@1: empty condition");
+  cond_case("a and", "error@6: expected an identifier, '(' or 'not' at end of condition");
+  cond_case("(a or b", "error@8: expected ')' at end of condition");
+  cond_case("a or b)", "error@7: unbalanced ')' in condition");
+  cond_case("a b", "error@3: expected 'and', 'or' or end of condition, found 'b'");
+  cond_case("1 of", "error@5: expected 'them' or an identifier pattern after 'of' at end of condition");
+  cond_case("sel* and x", "error@1: wildcard '*' is only allowed in '1 of' and 'all of' patterns");
+  cond_case("a | b", "error@3: unexpected character '|' in condition");
+  cond_case("and", "error@1: expected an identifier, '(' or 'not', found 'and'");
+  /* nesting beyond the limit is an error, not a stack overflow */
+  sk_buf deep = SK_BUF_INIT;
+  for (int i = 0; i < 10000; i++)
+    sk_buf_putc(&deep, '(');
+  sk_buf_putc(&deep, 'a');
+  for (int i = 0; i < 10000; i++)
+    sk_buf_putc(&deep, ')');
+  cond_case(deep.ptr, "error@257: condition nested too deeply (limit is 256)");
+  sk_buf_clear(&deep);
+  for (int i = 0; i < 300; i++)
+    sk_buf_puts(&deep, "not ");
+  sk_buf_putc(&deep, 'a');
+  cond_case(deep.ptr, "error@1025: condition nested too deeply (limit is 256)");
+  sk_buf_free(&deep);
+}
+
+static const char *yaml_error(const char *text) {
+  static char msg[256];
+  sk_arena a = {0};
+  sk_diags d = {0};
+  sk_source src = {"y", text, strlen(text)};
+  sk_ydocs docs;
+  bool ok = sk_yaml_load(&a, &d, &src, &docs);
+  snprintf(msg, sizeof msg, "%s", ok ? "ok" : d.n ? d.v[0].message : "no diagnostic");
+  sk_diags_clear(&d);
+  sk_arena_free(&a);
+  return msg;
+}
+
+static void test_yaml(void) {
+  STR_EQ(yaml_error("a: 1\nb: [x, y]\n"), "ok", "plain document");
+  STR_EQ(yaml_error("a: 1\na: 2\n"), "duplicate key 'a'", "duplicate key");
+  STR_EQ(yaml_error("a: &x {b: 1}\n<<: *x\n"), "YAML merge keys ('<<') are not supported in rules",
+         "merge key");
+  STR_EQ(yaml_error("a: *nope\n"), "unknown YAML anchor 'nope'", "unknown anchor");
+  /* the billion-laughs shape: each level doubles the expanded size */
+  sk_buf bomb = SK_BUF_INIT;
+  sk_buf_puts(&bomb, "l0: &l0 [x, x]\n");
+  for (int i = 1; i < 40; i++)
+    sk_buf_printf(&bomb, "l%d: &l%d [*l%d, *l%d]\n", i, i, i - 1, i - 1);
+  STR_EQ(yaml_error(bomb.ptr), "YAML aliases expand to too many nodes (limit is 1000000)",
+         "alias bomb");
+  sk_buf_free(&bomb);
+  char nul[] = "a: x\0y\n";
+  sk_arena a = {0};
+  sk_diags d = {0};
+  sk_source src = {"y", nul, sizeof nul - 1};
+  sk_ydocs docs;
+  OK(!sk_yaml_load(&a, &d, &src, &docs) && d.n && strcmp(d.v[0].message, "NUL byte in rule file") == 0 &&
+         d.v[0].loc.line == 1 && d.v[0].loc.col == 5,
+     "NUL byte position");
+  sk_diags_clear(&d);
+  sk_arena_free(&a);
+  STR_EQ(yaml_error("a: \xff\n"), "invalid UTF-8 byte 0xff", "invalid UTF-8");
+  sk_buf deep = SK_BUF_INIT;
+  for (int i = 0; i < 300; i++)
+    sk_buf_putc(&deep, '[');
+  STR_EQ(yaml_error(deep.ptr), "YAML nested too deeply (limit is 256)", "deep nesting");
+  sk_buf_free(&deep);
+}
+
+static void test_distance(void) {
+  OK(sk_edit_distance(sk_str_c("contains"), sk_str_c("contians")) == 2, "transposition costs 2");
+  OK(sk_edit_distance(sk_str_c("Image"), sk_str_c("image")) == 0, "distance ignores ASCII case");
+  OK(sk_edit_distance(sk_str_c(""), sk_str_c("abc")) == 3, "distance from empty");
+}
+
+int main(void) {
+  test_arena();
+  test_buf();
+  test_quote();
+  test_ident();
+  test_cond();
+  test_yaml();
+  test_distance();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed != 0;
+}

@@ -1,0 +1,46 @@
+# cli.sh - command-line behaviour; sourced by run.sh (uses SK, tmp, ok, bad).
+cli_dir="$here/cli"
+
+# expect NAME STATUS COMMAND...: the command exits with STATUS
+expect() {
+  name=$1 status=$2
+  shift 2
+  "$@" > "$tmp/cli.out" 2> "$tmp/cli.err"
+  rc=$?
+  if [ $rc -eq "$status" ]; then ok; else
+    bad "cli: $name: exit status $rc, expected $status" "$tmp/cli.err"; fi
+}
+
+expect "--help" 0 "$SK" --help
+grep -q '^Usage: sigmakql convert' "$tmp/cli.out" && ok || bad "cli: --help prints the usage"
+expect "--version" 0 "$SK" --version
+grep -q '^sigmakql [0-9]' "$tmp/cli.out" && ok || bad "cli: --version prints the version"
+expect "no command" 2 "$SK"
+expect "unknown command" 2 "$SK" frobnicate
+expect "unknown option" 2 "$SK" convert --frob x.yml
+expect "option without value" 2 "$SK" convert x.yml -o
+expect "no input" 2 "$SK" convert
+expect "unknown target" 2 "$SK" convert -t splunk "$cli_dir/good.yml"
+grep -q "unknown target 'splunk'" "$tmp/cli.err" && ok || bad "cli: unknown target names it"
+expect "unknown profile" 2 "$SK" convert --profile nope "$cli_dir/good.yml"
+expect "missing file" 2 "$SK" convert "$cli_dir/does-not-exist.yml"
+grep -q "cannot read file" "$tmp/cli.err" && ok || bad "cli: missing file says why"
+
+# stdin and files give the same query
+"$SK" convert "$cli_dir/good.yml" > "$tmp/a" 2>/dev/null
+"$SK" convert - < "$cli_dir/good.yml" > "$tmp/b" 2>/dev/null
+compare "cli: '-' reads standard input" "$tmp/a" "$tmp/b"
+
+# a directory: every rule converts but the bad one; exit 1; the summary
+expect "directory with a bad rule" 1 "$SK" convert "$cli_dir"
+[ "$(grep -c '^_Im_' "$tmp/cli.out")" -eq 2 ] && ok || bad "cli: the good rules of a batch still convert" "$tmp/cli.out"
+grep -q '^sigmakql: 3 rules: 2 converted, 1 failed$' "$tmp/cli.err" && ok ||
+  bad "cli: batch summary" "$tmp/cli.err"
+# queries are separated by exactly one blank line
+awk 'BEGIN{b=0} /^$/{b++} END{exit b!=1}' "$tmp/cli.out" && ok || bad "cli: one blank line between queries" "$tmp/cli.out"
+
+# -o writes the file and nothing to stdout
+rm -f "$tmp/o.kql"
+expect "-o FILE" 0 "$SK" convert -o "$tmp/o.kql" "$cli_dir/good.yml"
+[ ! -s "$tmp/cli.out" ] && cmp -s "$tmp/o.kql" "$tmp/a" && ok || bad "cli: -o writes the queries to the file"
+expect "-o into a missing directory" 2 "$SK" convert -o "$tmp/no/such/dir/o.kql" "$cli_dir/good.yml"
