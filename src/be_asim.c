@@ -42,6 +42,16 @@ static const prefix_row prefixes[] = {
 #undef PREFIX
 };
 
+typedef struct eventtype_row {
+  const char *category, *value;
+} eventtype_row;
+
+static const eventtype_row eventtypes[] = {
+#define EVENTTYPE(c, v) {c, v},
+#include "asim_eventtypes.def"
+#undef EVENTTYPE
+};
+
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 typedef struct absent {
@@ -229,6 +239,33 @@ static sk_node *map_match(void *ctx, sk_node *n) {
   return or;
 }
 
+/* Keeps only the events of the rule's category: EventType in (...) and
+ * the detection. */
+static sk_node *with_eventtype(sk_arena *a, const sk_rule *r, sk_node *tree) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < COUNT(eventtypes); i++)
+    n += sk_str_eqc(r->category.str, eventtypes[i].category);
+  if (!n)
+    return tree;
+  sk_node *or = sk_node_list(a, SK_N_OR, r->logsource_loc, n);
+  n = 0;
+  for (size_t i = 0; i < COUNT(eventtypes); i++)
+    if (sk_str_eqc(r->category.str, eventtypes[i].category)) {
+      sk_node *m = sk_node_new(a, SK_N_MATCH, r->logsource_loc);
+      m->as.match = SK_NEW(a, sk_match);
+      m->as.match->op = SK_MOP_STR;
+      m->as.match->flags = SK_MF_CASED; /* EventType values are exact words */
+      m->as.match->value = sk_str_c(eventtypes[i].value);
+      m->as.match->column = SK_STR_LIT("EventType");
+      m->as.match->type = SK_TY_STRING;
+      or->kids[n++] = m;
+    }
+  sk_node *and = sk_node_list(a, SK_N_AND, r->logsource_loc, 2);
+  and->kids[0] = n == 1 ? or->kids[0] : or;
+  and->kids[1] = tree;
+  return sk_fold(a, and);
+}
+
 static bool compile(sk_pass *p, const sk_rule *r, sk_output *out) {
   const route *rt = find_route(r);
   if (!rt) {
@@ -292,6 +329,7 @@ static bool compile(sk_pass *p, const sk_rule *r, sk_output *out) {
                   rt->builtin);
     return false;
   }
+  tree = with_eventtype(p->arena, r, tree);
   sk_buf q = SK_BUF_INIT;
   sk_buf_printf(&q, "%s\n| where ", rt->builtin);
   sk_kql_render(&q, tree);

@@ -6,6 +6,8 @@
  * compared with the types of the schema. */
 #include "kql.h"
 
+#include "arena.h"
+
 #include <stdlib.h>
 #include <utf8proc.h>
 
@@ -349,37 +351,66 @@ static bool single_in_list(const sk_node *n) {
 
 static void render(sk_buf *out, const sk_node *n, sk_node_kind parent);
 
+enum { SK_KQL_CHUNK = 32 };
+
+/* Joins terms with sep. Long chains are split into parenthesized groups
+ * of at most SK_KQL_CHUNK terms, recursively, because a flat chain of a
+ * thousand 'or's nests too deep for the KQL parser (its limit is 300). */
+static void join_terms(sk_buf *out, sk_buf *terms, size_t n, const char *sep) {
+  if (n <= SK_KQL_CHUNK) {
+    for (size_t i = 0; i < n; i++) {
+      if (i)
+        sk_buf_puts(out, sep);
+      sk_buf_put(out, terms[i].ptr, terms[i].len);
+    }
+    return;
+  }
+  size_t per = (n + SK_KQL_CHUNK - 1) / SK_KQL_CHUNK;
+  for (size_t i = 0; i < n; i += per) {
+    if (i)
+      sk_buf_puts(out, sep);
+    sk_buf_putc(out, '(');
+    join_terms(out, terms + i, n - i < per ? n - i : per, sep);
+    sk_buf_putc(out, ')');
+  }
+}
+
 static void render_list(sk_buf *out, const sk_node *n) {
   const char *sep = n->kind == SK_N_AND ? " and " : " or ";
   bool *done = n->kind == SK_N_OR ? calloc(n->n, sizeof *done) : NULL;
-  bool first = true;
+  sk_buf *terms = calloc(n->n, sizeof *terms);
+  if ((!done && n->kind == SK_N_OR) || !terms)
+    sk_oom();
+  size_t nterms = 0;
   for (uint32_t i = 0; i < n->n; i++) {
     if (done && done[i])
       continue;
-    if (!first)
-      sk_buf_puts(out, sep);
-    first = false;
+    sk_buf *t = &terms[nterms++];
     const sk_node *k = n->kids[i];
     uint32_t same = 0;
     if (done && is_plain_eq(k))
       for (uint32_t j = i + 1; j < n->n; j++)
         same += is_plain_eq(n->kids[j]) && same_column(k->as.match, n->kids[j]->as.match);
     if (!same) {
-      render(out, k, n->kind);
+      render(t, k, n->kind);
       continue;
     }
     const sk_match *m = k->as.match;
-    column(out, m);
-    sk_buf_puts(out, exact_eq(m) ? " in (" : " in~ (");
-    eq_literal(out, m);
+    column(t, m);
+    sk_buf_puts(t, exact_eq(m) ? " in (" : " in~ (");
+    eq_literal(t, m);
     for (uint32_t j = i + 1; j < n->n; j++)
       if (is_plain_eq(n->kids[j]) && same_column(m, n->kids[j]->as.match)) {
-        sk_buf_puts(out, ", ");
-        eq_literal(out, n->kids[j]->as.match);
+        sk_buf_puts(t, ", ");
+        eq_literal(t, n->kids[j]->as.match);
         done[j] = true;
       }
-    sk_buf_putc(out, ')');
+    sk_buf_putc(t, ')');
   }
+  join_terms(out, terms, nterms, sep);
+  for (size_t i = 0; i < nterms; i++)
+    sk_buf_free(&terms[i]);
+  free(terms);
   free(done);
 }
 

@@ -192,7 +192,8 @@ static bool build_detection(sk_pass *p, const sk_ynode *det, sk_rule *r) {
     r->dets[r->ndets++] = (sk_detection){key->str, key->loc, tree, false};
   }
   if (!cond) {
-    sk_diag_error(p->diags, det->loc, "detection has no 'condition'");
+    const sk_ynode *key = sk_ymap_key(r->doc, "detection");
+    sk_diag_error(p->diags, key ? key->loc : det->loc, "detection has no 'condition'");
     return false;
   }
   if (!ok)
@@ -235,14 +236,14 @@ bool sk_rule_build(sk_pass *p, const sk_source *src, const sk_ynode *doc, sk_rul
     sk_diag_error(p->diags, r->loc, "a rule must be a YAML mapping");
     return false;
   }
-  const sk_ynode *corr = sk_ymap_get(doc, "correlation");
+  const sk_ynode *corr = sk_ymap_key(doc, "correlation");
   if (corr) {
-    sk_diag_error(p->diags, doc->kids[0]->loc, "correlation rules are not supported yet");
+    sk_diag_error(p->diags, corr->loc, "correlation rules are not supported yet");
     return false;
   }
-  const sk_ynode *filter = sk_ymap_get(doc, "filter");
+  const sk_ynode *filter = sk_ymap_key(doc, "filter");
   if (filter && !sk_ymap_get(doc, "detection")) {
-    sk_diag_error(p->diags, doc->kids[0]->loc, "filter documents are not supported yet");
+    sk_diag_error(p->diags, filter->loc, "filter documents are not supported yet");
     return false;
   }
   bool ok = want_string(p, sk_ymap_get(doc, "title"), "title", &r->title) &
@@ -260,7 +261,7 @@ bool sk_rule_build(sk_pass *p, const sk_source *src, const sk_ynode *doc, sk_rul
             want_string_list(p, sk_ymap_get(doc, "fields"), "fields", false) &
             want_string_list(p, sk_ymap_get(doc, "scope"), "scope", false) &
             want_string_list(p, sk_ymap_get(doc, "falsepositives"), "falsepositives", true);
-  if (!r->title.present) {
+  if (!r->title.present && !sk_ymap_key(doc, "title")) {
     sk_diag_error(p->diags, r->loc, "rule has no 'title'");
     ok = false;
   } else if (r->title.str.len > 256) {

@@ -306,6 +306,15 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
   return ok;
 }
 
+sk_ynode *sk_ymap_key(const sk_ynode *map, const char *key) {
+  if (!map || map->kind != SK_Y_MAP)
+    return NULL;
+  for (uint32_t i = 0; i + 1 < map->n; i += 2)
+    if (sk_str_eqc(map->kids[i]->str, key))
+      return map->kids[i];
+  return NULL;
+}
+
 sk_ynode *sk_ymap_get(const sk_ynode *map, const char *key) {
   if (!map || map->kind != SK_Y_MAP)
     return NULL;

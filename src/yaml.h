@@ -47,6 +47,9 @@ typedef struct sk_ydocs {
  * false; documents before the failure are still in out. */
 bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out);
 
+/* The key node of key in a map node; NULL if absent. */
+sk_ynode *sk_ymap_key(const sk_ynode *map, const char *key);
+
 /* Looks up key in a map node; NULL if absent. */
 sk_ynode *sk_ymap_get(const sk_ynode *map, const char *key);
 

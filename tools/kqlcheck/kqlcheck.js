@@ -420,7 +420,7 @@ function setup() {
 
   const tBuild = Date.now();
   let G;
-  try { G = buildGlobals(); } catch (e) { die(`setup failed: ${e && e.stack || e}`); }
+  try { G = buildGlobals(); } catch (e) { die(`setup failed: ${e && (process.env.KQLCHECK_DEBUG ? e.stack : e.message) || e}`); }
   const buildMs = Date.now() - tBuild;
   if (process.env.KQLCHECK_DEBUG) {
     process.stderr.write(`kqlcheck: ${G.nTables} tables, ${G.nFunctions} functions, built in ${buildMs} ms; ` +
