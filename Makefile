@@ -42,12 +42,21 @@ test: $(B)/sigmakql $(B)/sigmakql-test
 	SK=$(B)/sigmakql SK_TEST=$(B)/sigmakql-test sh testdata/run.sh
 
 # What CI runs: the suite built with -Werror, then again under ASan+UBSan.
-check:
+check: deps
 	$(MAKE) V=release CFLAGS="$(CFLAGS) -Werror" test
 	$(MAKE) V=asan CFLAGS="-O1 -g $(SAN) -DSK_ARENA_DEBUG" LDFLAGS="$(SAN)" test
 
-example: $(B)/sigmakql
+# Quick start: install what is missing, build, convert the bundled example.
+example: deps
+	$(MAKE) $(B)/sigmakql
 	$(B)/sigmakql convert testdata/golden/clr_usage_log/rule.yml
+
+deps:
+	sh tools/install-deps.sh
+
+# Microsoft's KQL parser for the validation tests (npm registry).
+kqlcheck-deps:
+	npm ci --prefix tools/kqlcheck --no-audit --no-fund
 
 install: $(B)/sigmakql
 	install -D -m 755 $(B)/sigmakql $(DESTDIR)$(PREFIX)/bin/sigmakql
@@ -59,5 +68,5 @@ regen:
 clean:
 	rm -rf build
 
-.PHONY: all test check example install regen clean
+.PHONY: all test check example deps kqlcheck-deps install regen clean
 -include $(wildcard $(B)/*.d)

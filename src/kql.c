@@ -40,9 +40,11 @@ void sk_kql_ident(sk_buf *out, sk_str name) {
     sk_buf_putstr(out, name);
     return;
   }
-  sk_buf_puts(out, "[");
-  sk_kql_quote(out, name, 0);
-  sk_buf_puts(out, "]");
+  /* ['name'], or ["name"] when the name has a quote (Kusto.Language's own
+   * choice); either way an ordinary escaped literal inside. */
+  sk_buf_putc(out, '[');
+  sk_kql_quote(out, name, memchr(name.ptr, '\'', name.len) ? SK_Q_NOVERBATIM : SK_Q_SINGLE);
+  sk_buf_putc(out, ']');
 }
 
 /* Characters written as \uXXXX: controls, and invisible format and
@@ -83,7 +85,7 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
     }
     i += (size_t)k;
   }
-  if (backslash && !escapes && !(flags & SK_Q_PYSIGMA)) {
+  if (backslash && !escapes && !(flags & (SK_Q_PYSIGMA | SK_Q_NOVERBATIM | SK_Q_SINGLE))) {
     /* Verbatim: backslashes stay as they are; only the quote doubles. */
     sk_buf_puts(out, "@\"");
     for (size_t i = 0; i < s.len; i++) {
@@ -94,7 +96,8 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
     sk_buf_putc(out, '"');
     return;
   }
-  sk_buf_putc(out, '"');
+  char q = flags & SK_Q_SINGLE ? '\'' : '"';
+  sk_buf_putc(out, q);
   for (size_t i = 0; i < s.len;) {
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(s.len - i), &cp);
@@ -103,8 +106,13 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
       i++;
       continue;
     }
+    if (cp == q) {
+      sk_buf_putc(out, '\\');
+      sk_buf_putc(out, q);
+      i += (size_t)k;
+      continue;
+    }
     switch (cp) {
-    case '"': sk_buf_puts(out, "\\\""); break;
     case '\\': sk_buf_puts(out, "\\\\"); break;
     case '\n': sk_buf_puts(out, "\\n"); break;
     case '\r': sk_buf_puts(out, "\\r"); break;
@@ -117,7 +125,7 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
     }
     i += (size_t)k;
   }
-  sk_buf_putc(out, '"');
+  sk_buf_putc(out, q);
 }
 
 void sk_kql_regex_literal(sk_buf *out, sk_str s) {

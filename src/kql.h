@@ -6,7 +6,9 @@
 #include "ast.h"
 
 enum {
-  SK_Q_PYSIGMA = 1 << 0, /* the reference converter's form: always "..." */
+  SK_Q_PYSIGMA = 1 << 0,    /* the reference converter's form: always "..." */
+  SK_Q_NOVERBATIM = 1 << 1, /* always "..." with escapes */
+  SK_Q_SINGLE = 1 << 2,     /* '...' with escapes (for ['name']) */
 };
 
 /* Appends s as a KQL string literal whose value is exactly s. Never emits

@@ -174,17 +174,27 @@ static bool write_atomic(const char *path, const char *data, size_t len) {
   return ok;
 }
 
+static int convert_with(int argc, char **argv, strvec *inputs, strvec *placeholders);
+
 static int convert(int argc, char **argv) {
+  strvec inputs = {0}, placeholders = {0};
+  int rc = convert_with(argc, argv, &inputs, &placeholders);
+  free(inputs.v);
+  free(placeholders.v);
+  return rc;
+}
+
+/* The caller owns (and frees) the two vectors, so every return is clean. */
+static int convert_with(int argc, char **argv, strvec *inputs, strvec *placeholders) {
   sk_options opts = {0};
   const char *output = NULL;
-  strvec inputs = {0}, placeholders = {0};
   bool only_args = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char **slot = NULL;
     bool ph = false;
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
-      push(&inputs, (char *)a);
+      push(inputs, (char *)a);
       continue;
     }
     if (strcmp(a, "--") == 0) {
@@ -193,7 +203,7 @@ static int convert(int argc, char **argv) {
     }
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(usage, stdout);
-      return 0;
+      return (0);
     }
     const char *val = NULL;
     const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
@@ -208,36 +218,36 @@ static int convert(int argc, char **argv) {
     else if (IS("--placeholder"))
       ph = true;
     else
-      return usage_error("unknown option '%s'", a);
+      return (usage_error("unknown option '%s'", a));
 #undef IS
     if (eq)
       val = eq + 1;
     else if (i + 1 < argc)
       val = argv[++i];
     else
-      return usage_error("option '%s' needs a value", a);
+      return (usage_error("option '%s' needs a value", a));
     if (ph)
-      push(&placeholders, (char *)val);
+      push(placeholders, (char *)val);
     else
       *slot = val;
   }
-  if (inputs.n == 0)
-    return usage_error("%s", "convert: no rule files given");
-  opts.placeholders = (const char *const *)placeholders.v;
-  opts.nplaceholders = placeholders.n;
+  if (inputs->n == 0)
+    return (usage_error("%s", "convert: no rule files given"));
+  opts.placeholders = (const char *const *)placeholders->v;
+  opts.nplaceholders = placeholders->n;
   char *err = NULL;
   sk_ctx *ctx = sk_ctx_new(&opts, &err);
   if (!ctx) {
     int rc = usage_error("%s", err);
     free(err);
-    return rc;
+    return (rc);
   }
 
   strvec files = {0};
   int status = 0;
-  for (size_t i = 0; i < inputs.n; i++) {
+  for (size_t i = 0; i < inputs->n; i++) {
     struct stat st;
-    const char *in = inputs.v[i];
+    const char *in = inputs->v[i];
     if (strcmp(in, "-") != 0 && stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
       if (!walk(in, &files, 0))
         status = 2;
@@ -251,7 +261,8 @@ static int convert(int argc, char **argv) {
   size_t memlen = 0;
   if (output && !(out = open_memstream(&mem, &memlen))) {
     fprintf(stderr, "sigmakql: %s\n", strerror(errno));
-    return 2;
+    sk_ctx_free(ctx);
+    return (2);
   }
   size_t printed = 0;
   unsigned rules = 0, failed = 0;
@@ -297,9 +308,7 @@ static int convert(int argc, char **argv) {
     fprintf(stderr, "sigmakql: %u rule%s: %u converted, %u failed\n", rules,
             rules == 1 ? "" : "s", rules - (failed > rules ? rules : failed), failed);
   sk_ctx_free(ctx);
-  free(inputs.v);
-  free(placeholders.v);
-  return status;
+  return (status);
 }
 
 int main(int argc, char **argv) {

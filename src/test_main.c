@@ -92,13 +92,15 @@ static void ident_case(const char *name, const char *want) {
 static void test_ident(void) {
   ident_case("TargetFilePath", "TargetFilePath");
   ident_case("_x1", "_x1");
-  ident_case("c-uri", "[\"c-uri\"]");
-  ident_case("where", "[\"where\"]");
-  ident_case("true", "[\"true\"]");
-  ident_case("1day", "[\"1day\"]");
-  ident_case("a b", "[\"a b\"]");
+  ident_case("c-uri", "['c-uri']");
+  ident_case("where", "['where']");
+  ident_case("true", "['true']");
+  ident_case("1day", "['1day']");
+  ident_case("a b", "['a b']");
   ident_case("count", "count"); /* a keyword that may be an identifier */
-  ident_case("x\"y", "[\"x\\\"y\"]");
+  ident_case("x\"y", "['x\"y']");
+  ident_case("it's", "[\"it's\"]");
+  ident_case("a\\b", "['a\\\\b']");
 }
 
 /* Parses condition text and returns its dump, or "error: <message>". */

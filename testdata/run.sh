@@ -119,6 +119,35 @@ else
   echo "SKIP corpus checks: $SHARED/corpus not found"
 fi
 
+# --- Microsoft's KQL parser: every default-profile query must bind --------
+# (tools/kqlcheck, installed with `make kqlcheck-deps`). The pysigma profile
+# reproduces the reference converter's invalid queries on purpose.
+kqlcheck="$root/tools/kqlcheck/kqlcheck.js"
+to_jsonl() { # FILE PREFIX: one {"id","query"} line per query of a .kql file
+  node -e 'const [f, p] = process.argv.slice(1);
+    require("fs").readFileSync(f, "utf8").replace(/\n$/, "").split("\n\n")
+      .filter((q) => q).forEach((q, i) => console.log(JSON.stringify({ id: p + "#" + i, query: q })));' "$1" "$2"
+}
+if command -v node >/dev/null 2>&1 && [ -d "$root/tools/kqlcheck/node_modules" ] &&
+   [ -d "$SHARED/reference/schemas" ]; then
+  : > "$tmp/kql.jsonl"
+  for f in "$here"/golden/*/asim.kql; do
+    to_jsonl "$f" "golden/$(basename "$(dirname "$f")")" >> "$tmp/kql.jsonl"
+  done
+  if [ -d "$SHARED/corpus/sigma/rules" ]; then
+    "$SK" convert "$SHARED/corpus/sigma/rules" 2>/dev/null > "$tmp/corpus.kql"
+    to_jsonl "$tmp/corpus.kql" corpus >> "$tmp/kql.jsonl"
+  fi
+  if node "$kqlcheck" --schema-dir "$SHARED/reference/schemas" "$tmp/kql.jsonl" > "$tmp/kql.out" 2>&1; then
+    ok
+  else
+    bad "Kusto.Language rejects default-profile queries" "$tmp/kql.out"
+  fi
+else
+  skip=$((skip + 1))
+  echo "SKIP KQL validation: needs node, 'make kqlcheck-deps' and $SHARED/reference"
+fi
+
 if [ $skip -gt 0 ]; then
   echo "$pass passed, $fail failed, $skip skipped"
 else
