@@ -22,22 +22,49 @@ typedef struct sk_ctx sk_ctx;
 typedef struct sk_options {
   const char *target;  /* "asim" (default when NULL) */
   const char *profile; /* "default" or "pysigma" (default when NULL) */
+  const char *format;  /* "kql" (default when NULL) or "json" */
   /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
   const char *const *placeholders;
   size_t nplaceholders;
 } sk_options;
 
-typedef struct sk_result {
-  char **queries;    /* nqueries malloc'd strings, in rule order */
+typedef enum sk_severity_level { SK_ERROR, SK_WARNING, SK_NOTE } sk_severity_level;
+
+/* One diagnostic. line and column are 1-based; 0 when the message is
+ * about the whole file. */
+typedef struct sk_message {
+  sk_severity_level severity;
+  char *file;
+  unsigned line, column;
+  char *message;
+} sk_message;
+
+/* What became of one rule document. A file that cannot be read or parsed
+ * is one record with ok == 0. Strings are NULL when the rule lacks them. */
+typedef struct sk_rule_result {
+  unsigned index; /* 0-based document number in the file */
+  char *id, *title, *level, *status;
+  char *table;    /* the table or parser the queries read */
+  char **queries;
   size_t nqueries;
+  sk_message *messages; /* errors, warnings and notes, in report order */
+  size_t nmessages;
+  int ok;
+} sk_rule_result;
+
+typedef struct sk_result {
+  char *output;      /* the file's rules in the context's format; "" if none */
+  size_t output_len;
   char *diagnostics; /* rendered "file:line:col: severity: message" text */
+  sk_rule_result *rules_v; /* per rule, in document order */
+  size_t nrules;
   unsigned rules;     /* rule documents seen */
   unsigned failed;    /* rules that did not convert (or the file, if unreadable) */
   unsigned errors, warnings;
 } sk_result;
 
 /* Returns a context, or NULL with a malloc'd message in *error for bad
- * options (unknown target or profile, malformed placeholder). */
+ * options (unknown target, profile or format, malformed placeholder). */
 SK_API sk_ctx *sk_ctx_new(const sk_options *opts, char **error);
 SK_API void sk_ctx_free(sk_ctx *ctx);
 

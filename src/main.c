@@ -27,7 +27,10 @@ static const char usage[] =
     "                         parsers fill (the default)\n"
     "                       pysigma: the reference converter's tables and output\n"
     "                         (pySigma-backend-kusto 1.0.1), for diffing\n"
-    "  -o, --output FILE    write the queries to FILE (replaced atomically)\n"
+    "  -f, --format FORMAT  kql: the queries (the default)\n"
+    "                       json: one JSON object per rule (JSON Lines) with its\n"
+    "                         queries, table, errors and warnings\n"
+    "  -o, --output FILE    write the output to FILE (replaced atomically)\n"
     "      --placeholder NAME=V1[,V2...]\n"
     "                       values of %NAME% in values with the expand modifier;\n"
     "                         may be repeated\n"
@@ -213,6 +216,8 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
       slot = &opts.target;
     else if (IS("--profile"))
       slot = &opts.profile;
+    else if (IS("-f") || IS("--format"))
+      slot = &opts.format;
     else if (IS("-o") || IS("--output"))
       slot = &output;
     else if (IS("--placeholder"))
@@ -245,6 +250,7 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
 
   strvec files = {0};
   int status = 0;
+  bool json = opts.format && strcmp(opts.format, "json") == 0;
   for (size_t i = 0; i < inputs->n; i++) {
     struct stat st;
     const char *in = inputs->v[i];
@@ -283,8 +289,12 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
       rc = sk_compile_file(ctx, files.v[i], &res);
     }
     fputs(res.diagnostics, stderr);
-    for (size_t q = 0; q < res.nqueries; q++)
-      fprintf(out, "%s%s\n", printed++ ? "\n" : "", res.queries[q]);
+    if (res.output_len) {
+      /* KQL queries of consecutive files are separated by a blank line. */
+      if (printed++ && !json)
+        fputc('\n', out);
+      fwrite(res.output, 1, res.output_len, out);
+    }
     rules += res.rules;
     failed += res.failed;
     if (rc == 2)

@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "backend.h"
+#include "format.h"
 
 struct sk_ctx {
   const sk_backend *backend;
+  const sk_format *format;
+  const char *target, *profile;
   sk_arena perm;  /* options, for the life of the context */
   sk_arena arena; /* one file's rules; reset per call */
   sk_placeholder *placeholders;
@@ -62,9 +65,18 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
                      : fmt_error("unknown target '%s' (try 'asim')", target);
     return NULL;
   }
+  const sk_format *f = sk_format_find(opts && opts->format ? opts->format : "kql");
+  if (!f) {
+    if (error)
+      *error = fmt_error("unknown format '%s' (expected kql or json)", opts->format);
+    return NULL;
+  }
   sk_ctx *ctx = sk_xmalloc(sizeof *ctx);
   memset(ctx, 0, sizeof *ctx);
   ctx->backend = b;
+  ctx->format = f;
+  ctx->target = b->target;
+  ctx->profile = b->profile;
   if (opts && opts->nplaceholders) {
     ctx->placeholders = sk_arena_array(&ctx->perm, opts->nplaceholders, sizeof *ctx->placeholders);
     for (size_t i = 0; i < opts->nplaceholders; i++)
@@ -89,21 +101,51 @@ void sk_ctx_free(sk_ctx *ctx) {
   free(ctx);
 }
 
-static void add_query(sk_result *out, sk_str q) {
-  out->queries = sk_xrealloc(out->queries, (out->nqueries + 1) * sizeof *out->queries);
-  char *s = sk_xmalloc(q.len + 1);
-  memcpy(s, q.ptr, q.len);
-  s[q.len] = '\0';
-  out->queries[out->nqueries++] = s;
+static char *dup_str(sk_str s) {
+  char *p = sk_xmalloc(s.len + 1);
+  if (s.len)
+    memcpy(p, s.ptr, s.len);
+  p[s.len] = '\0';
+  return p;
 }
 
-static void finish(sk_result *out, sk_diags *d) {
+static char *dup_field(const sk_field *f) { return f->present ? dup_str(f->str) : NULL; }
+
+static sk_rule_result *new_record(sk_result *out, unsigned index) {
+  out->rules_v = sk_xrealloc(out->rules_v, (out->nrules + 1) * sizeof *out->rules_v);
+  sk_rule_result *rr = &out->rules_v[out->nrules++];
+  memset(rr, 0, sizeof *rr);
+  rr->index = index;
+  return rr;
+}
+
+/* Moves diagnostics [from, d->n) into the record's messages. */
+static void take_messages(sk_rule_result *rr, const sk_diags *d, size_t from) {
+  size_t n = d->n - from;
+  if (!n)
+    return;
+  rr->messages = sk_xrealloc(rr->messages, (rr->nmessages + n) * sizeof *rr->messages);
+  for (size_t i = from; i < d->n; i++) {
+    const sk_diag *g = &d->v[i];
+    sk_message *m = &rr->messages[rr->nmessages++];
+    m->severity = g->sev == SK_SEV_ERROR ? SK_ERROR : g->sev == SK_SEV_WARNING ? SK_WARNING : SK_NOTE;
+    m->file = dup_str(sk_str_c(g->path ? g->path : ""));
+    m->line = g->loc.line;
+    m->column = g->loc.col;
+    m->message = dup_str(sk_str_c(g->message));
+  }
+}
+
+static void finish(sk_ctx *ctx, const char *path, sk_result *out, sk_diags *d) {
   sk_buf text = SK_BUF_INIT;
   sk_diags_render(d, &text);
   out->diagnostics = sk_buf_detach(&text, NULL);
   out->errors = d->errors;
   out->warnings = d->warnings;
   sk_diags_clear(d);
+  sk_buf o = SK_BUF_INIT;
+  ctx->format->write(&o, out, path, ctx->target, ctx->profile);
+  out->output = sk_buf_detach(&o, &out->output_len);
 }
 
 int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
@@ -117,29 +159,49 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   sk_ydocs docs;
   if (!sk_yaml_load(&ctx->arena, &diags, &src, &docs)) {
     out->failed = 1; /* a broken file: none of its rules is trusted */
-    finish(out, &diags);
+    take_messages(new_record(out, 0), &diags, 0);
+    finish(ctx, path, out, &diags);
     return 1;
   }
   const sk_ynode **rules;
   size_t n = sk_rule_collect(&pass, &docs, &rules);
   if (n == 0 && diags.errors == 0)
     sk_diag_error(&diags, (sk_loc){&src, 0, 0, 0}, "no rule in file");
+  size_t file_level = diags.n; /* messages about the file, before any rule */
   for (size_t i = 0; i < n; i++) {
     unsigned before = diags.errors;
+    size_t first = diags.n;
     sk_rule rule;
     sk_output q = {0};
     out->rules++;
-    if (sk_rule_build(&pass, &src, rules[i], &rule) &&
-        ctx->backend->compile(&pass, &rule, &q) && diags.errors == before) {
+    sk_rule_result *rr = new_record(out, (unsigned)i);
+    bool built = sk_rule_build(&pass, &src, rules[i], &rule);
+    rr->id = dup_field(&rule.id);
+    rr->title = dup_field(&rule.title);
+    rr->level = dup_field(&rule.level);
+    rr->status = dup_field(&rule.status);
+    if (built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before) {
+      rr->ok = 1;
+      rr->table = q.table ? dup_str(sk_str_c(q.table)) : NULL;
+      rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
       for (uint32_t k = 0; k < q.n; k++)
-        add_query(out, q.queries[k]);
+        rr->queries[rr->nqueries++] = dup_str(q.queries[k]);
     } else {
       out->failed++;
     }
+    take_messages(rr, &diags, first);
   }
-  if (diags.errors && !out->failed)
-    out->failed = 1; /* errors outside any rule, e.g. a bad 'action' */
-  finish(out, &diags);
+  if (file_level) { /* e.g. a bad 'action' or an empty file: charge it to a record */
+    sk_rule_result *rr = out->nrules ? &out->rules_v[0] : new_record(out, 0);
+    sk_diags head = diags;
+    head.n = file_level;
+    take_messages(rr, &head, 0);
+    if (diags.errors && !out->failed) {
+      out->failed = 1;
+      rr->ok = 0;
+    }
+  }
+  finish(ctx, path, out, &diags);
   return out->failed ? 1 : 0;
 }
 
@@ -165,6 +227,16 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
     out->diagnostics = sk_buf_detach(&msg, NULL);
     out->failed = 1;
     out->errors = 1;
+    sk_rule_result *rr = new_record(out, 0);
+    rr->messages = sk_xmalloc(sizeof *rr->messages);
+    rr->nmessages = 1;
+    rr->messages[0] = (sk_message){SK_ERROR, dup_str(sk_str_c(path)), 0, 0, NULL};
+    sk_buf m2 = SK_BUF_INIT;
+    sk_buf_printf(&m2, "cannot read file: %s", strerror(err));
+    rr->messages[0].message = sk_buf_detach(&m2, NULL);
+    sk_buf o = SK_BUF_INIT;
+    ctx->format->write(&o, out, path, ctx->target, ctx->profile);
+    out->output = sk_buf_detach(&o, &out->output_len);
     sk_buf_free(&data);
     return 2;
   }
@@ -174,9 +246,24 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
 }
 
 void sk_result_free(sk_result *res) {
-  for (size_t i = 0; i < res->nqueries; i++)
-    free(res->queries[i]);
-  free(res->queries);
+  for (size_t i = 0; i < res->nrules; i++) {
+    sk_rule_result *rr = &res->rules_v[i];
+    for (size_t q = 0; q < rr->nqueries; q++)
+      free(rr->queries[q]);
+    for (size_t m = 0; m < rr->nmessages; m++) {
+      free(rr->messages[m].file);
+      free(rr->messages[m].message);
+    }
+    free(rr->queries);
+    free(rr->messages);
+    free(rr->id);
+    free(rr->title);
+    free(rr->level);
+    free(rr->status);
+    free(rr->table);
+  }
+  free(res->rules_v);
+  free(res->output);
   free(res->diagnostics);
   memset(res, 0, sizeof *res);
 }

@@ -45,28 +45,32 @@ else
 fi
 
 # --- golden tests: golden/<case>/rule.yml and one file per output --------
-# <target>.kql is the default profile, <target>.<profile>.kql another one;
-# a matching .stderr file holds the exact diagnostics; args holds extra
-# options for every command of the case.
+# <target>[.<profile>].<format>: asim.kql is the default profile in KQL,
+# asim.pysigma.kql another profile, asim.json the JSON format. For KQL, a
+# matching <target>[.<profile>].stderr holds the exact diagnostics. An args
+# file holds extra options for every command of the case.
 for dir in "$here"/golden/*/; do
   case_name=$(basename "$dir")
   args=""
   [ -f "$dir/args" ] && args=$(cat "$dir/args")
-  for expected in "$dir"/*.kql; do
+  for expected in "$dir"/*.kql "$dir"/*.json; do
     [ -e "$expected" ] || continue
-    name=$(basename "$expected" .kql)
+    file=$(basename "$expected")
+    format=${file##*.}
+    name=${file%.*}
     target=${name%%.*}
     profile=default
     [ "$name" != "$target" ] && profile=${name#*.}
     # shellcheck disable=SC2086
-    (cd "$dir" && "$SK" convert -t "$target" --profile "$profile" $args rule.yml \
+    (cd "$dir" && "$SK" convert -t "$target" --profile "$profile" -f "$format" $args rule.yml \
       > "$tmp/out" 2> "$tmp/err")
     rc=$?
     if [ $rc -ne 0 ]; then
-      bad "golden/$case_name/$name.kql: exit status $rc" "$tmp/err"
+      bad "golden/$case_name/$file: exit status $rc" "$tmp/err"
       continue
     fi
-    compare "golden/$case_name/$name.kql" "$expected" "$tmp/out"
+    compare "golden/$case_name/$file" "$expected" "$tmp/out"
+    [ "$format" = kql ] || continue
     errfile="$dir/$name.stderr"
     if [ -f "$errfile" ]; then
       compare "golden/$case_name/$name.stderr" "$errfile" "$tmp/err"
