@@ -23,6 +23,8 @@ typedef struct sk_backend {
 
 extern const sk_backend sk_backend_asim;
 extern const sk_backend sk_backend_asim_pysigma;
+extern const sk_backend sk_backend_xdr_pysigma;
+extern const sk_backend sk_backend_monitor_pysigma;
 
 /* NULL if no backend has that target and profile. */
 const sk_backend *sk_backend_find(const char *target, const char *profile);

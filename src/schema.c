@@ -31,6 +31,20 @@ static const sk_column pysigma_asim_cols[] = {
 const sk_schema sk_schema_pysigma_asim = {pysigma_asim_cols,
                                           sizeof pysigma_asim_cols / sizeof *pysigma_asim_cols};
 
+static const sk_column xdr_cols[] = {
+#define COL(t, c, ty) {t, c, ty, false},
+#include "xdr_schema.def"
+#undef COL
+};
+const sk_schema sk_schema_xdr = {xdr_cols, sizeof xdr_cols / sizeof *xdr_cols};
+
+static const sk_column monitor_cols[] = {
+#define COL(t, c, ty) {t, c, ty, false},
+#include "monitor_schema.def"
+#undef COL
+};
+const sk_schema sk_schema_monitor = {monitor_cols, sizeof monitor_cols / sizeof *monitor_cols};
+
 static int cmp_key(const char *table, sk_str col, const sk_column *c) {
   int r = strcmp(table, c->table);
   if (r)

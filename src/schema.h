@@ -37,6 +37,8 @@ typedef struct sk_schema {
 
 extern const sk_schema sk_schema_asim;         /* asim_schema.def */
 extern const sk_schema sk_schema_pysigma_asim; /* pysigma_asim_schema.def */
+extern const sk_schema sk_schema_xdr;          /* xdr_schema.def */
+extern const sk_schema sk_schema_monitor;      /* monitor_schema.def */
 
 /* Exact (case-sensitive) lookup; NULL if the table has no such column. */
 const sk_column *sk_schema_find(const sk_schema *s, const char *table, sk_str column);

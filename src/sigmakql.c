@@ -60,9 +60,11 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
     bool known = false;
     for (const sk_backend *const *k = sk_backends; *k; k++)
       known |= strcmp((*k)->target, target) == 0;
+    bool known_profile = strcmp(profile, "default") == 0 || strcmp(profile, "pysigma") == 0;
     if (error)
-      *error = known ? fmt_error("unknown profile '%s' (expected default or pysigma)", profile)
-                     : fmt_error("unknown target '%s' (try 'asim')", target);
+      *error = !known        ? fmt_error("unknown target '%s' (expected asim, xdr or monitor)", target)
+               : known_profile ? fmt_error("target '%s' has only the pysigma profile so far", target)
+                               : fmt_error("unknown profile '%s' (expected default or pysigma)", profile);
     return NULL;
   }
   const sk_format *f = sk_format_find(opts && opts->format ? opts->format : "kql");

@@ -25,6 +25,7 @@ static inline bool sk_is_space(int c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 static inline int sk_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+static inline int sk_upper(int c) { return c >= 'a' && c <= 'z' ? c - 32 : c; }
 
 static inline bool sk_str_eq(sk_str a, sk_str b) {
   return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
