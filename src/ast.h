@@ -68,6 +68,7 @@ typedef struct sk_match {
   sk_str column;
   int type; /* sk_type of the column (schema.h) */
   bool column_is_expr;
+  bool column_missing; /* pysigma profile: the table has no such column */
 } sk_match;
 
 /* Where an AND/OR node came from. Only the pysigma profile looks at it:

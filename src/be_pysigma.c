@@ -65,18 +65,34 @@ typedef struct pipeline {
   const row *rows;
   size_t n;
   const sk_schema *schema; /* what the field check accepts as columns */
+  const sk_schema *real;   /* the columns the target really has */
+  /* The real schema's name for a table ("imFileEvent" -> "FileEvent"). */
+  const char *const (*real_names)[2];
 } pipeline;
 
+/* The reference's ASIM "tables" are parser functions; their columns are
+ * those of the ASIM schema. */
+static const char *const asim_schemas[][2] = {
+    {"imProcessCreate", "ProcessEvent"}, {"imFileEvent", "FileEvent"},
+    {"imRegistry", "RegistryEvent"},     {"imNetworkSession", "NetworkSession"},
+    {"imWebSession", "WebSession"},      {"imAuthentication", "Authentication"},
+    {"_Im_Dns", "Dns"},                  {"imAuditEvent", "AuditEvent"},
+    {NULL, NULL},
+};
+
 #define COUNT(a) (sizeof(a) / sizeof *(a))
-static const pipeline asim = {asim_rows, COUNT(asim_rows), &sk_schema_pysigma_asim};
-static const pipeline xdr = {xdr_rows, COUNT(xdr_rows), &sk_schema_xdr};
-static const pipeline monitor = {monitor_rows, COUNT(monitor_rows), &sk_schema_monitor};
+static const pipeline asim = {asim_rows, COUNT(asim_rows), &sk_schema_pysigma_asim,
+                              &sk_schema_asim, asim_schemas};
+static const pipeline xdr = {xdr_rows, COUNT(xdr_rows), &sk_schema_xdr, &sk_schema_xdr, NULL};
+static const pipeline monitor = {monitor_rows, COUNT(monitor_rows), &sk_schema_monitor,
+                                 &sk_schema_monitor, NULL};
 
 typedef struct ps_ctx {
   sk_pass *p;
   const sk_rule *r;
   const pipeline *pl;
   const char *table;
+  const char *real_table; /* the table's name in pl->real */
 } ps_ctx;
 
 #define EACH_ROW(pl, r, k) \
@@ -246,9 +262,15 @@ static sk_node *each_leaf(ps_ctx *c, sk_node *item, leaf_fn fn, const void *arg)
   return copy;
 }
 
+/* Gives a leaf its column, with the column's type in the reference's
+ * schema (the renderer needs it only to keep its output valid KQL). */
 static sk_node *set_column(ps_ctx *c, sk_node *leaf, const void *arg) {
   sk_node *k = sk_match_copy(c->p->arena, leaf);
-  k->as.match->column = *(const sk_str *)arg;
+  sk_match *m = k->as.match;
+  m->column = *(const sk_str *)arg;
+  const sk_column *col = sk_schema_find(c->pl->real, c->real_table, m->column);
+  m->type = col ? col->type : SK_TY_STRING;
+  m->column_missing = col == NULL;
   return k;
 }
 
@@ -352,9 +374,8 @@ static sk_node *basename_of(ps_ctx *c, sk_node *leaf, const void *arg) {
   return k;
 }
 
-static sk_node *leaf_with(ps_ctx *c, const sk_node *leaf, sk_str column, sk_str text) {
-  sk_node *k = sk_match_copy(c->p->arena, leaf);
-  k->as.match->column = column;
+static sk_node *leaf_with(ps_ctx *c, sk_node *leaf, sk_str column, sk_str text) {
+  sk_node *k = set_column(c, leaf, &column);
   k->as.match->op = SK_MOP_STR;
   k->as.match->value = parse_text(c->p->arena, text);
   return k;
@@ -674,7 +695,10 @@ static bool compile(const pipeline *pl, sk_pass *p, const sk_rule *r, sk_output 
                   "category, or by EventID when there is no category)");
     return false;
   }
-  ps_ctx c = {p, r, pl, table};
+  ps_ctx c = {p, r, pl, table, table};
+  for (size_t i = 0; pl->real_names && pl->real_names[i][0]; i++)
+    if (strcmp(pl->real_names[i][0], table) == 0)
+      c.real_table = pl->real_names[i][1];
   sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
   bool ok = true;
   for (uint32_t i = 0; i < r->ndets; i++) {

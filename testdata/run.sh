@@ -135,8 +135,8 @@ to_jsonl() { # FILE PREFIX: one {"id","query"} line per query of a .kql file
 if command -v node >/dev/null 2>&1 && [ -d "$root/tools/kqlcheck/node_modules" ] &&
    [ -d "$SHARED/reference/schemas" ]; then
   : > "$tmp/kql.jsonl"
-  for f in "$here"/golden/*/asim.kql; do
-    to_jsonl "$f" "golden/$(basename "$(dirname "$f")")" >> "$tmp/kql.jsonl"
+  for f in "$here"/golden/*/*.kql; do
+    to_jsonl "$f" "golden/$(basename "$(dirname "$f")")/$(basename "$f")" >> "$tmp/kql.jsonl"
   done
   if [ -d "$SHARED/corpus/sigma/rules" ]; then
     "$SK" convert "$SHARED/corpus/sigma/rules" 2>/dev/null > "$tmp/corpus.kql"
