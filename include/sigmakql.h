@@ -45,6 +45,7 @@ typedef struct sk_rule_result {
   unsigned index; /* 0-based document number in the file */
   char *id, *title, *level, *status;
   char *table;    /* the table or parser the queries read */
+  char *family;   /* its kind: "ASIM parser", "Sentinel native table", ... */
   char **queries;
   size_t nqueries;
   sk_message *messages; /* errors, warnings and notes, in report order */

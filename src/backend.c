@@ -5,6 +5,8 @@
 
 const sk_backend *const sk_backends[] = {
     &sk_backend_asim,
+    &sk_backend_xdr,
+    &sk_backend_monitor,
     &sk_backend_asim_pysigma,
     &sk_backend_xdr_pysigma,
     &sk_backend_monitor_pysigma,

@@ -10,7 +10,8 @@
 typedef struct sk_output {
   sk_str *queries; /* arena strings */
   uint32_t n, cap;
-  const char *table; /* the table or parser the queries read */
+  const char *table;  /* the table or parser the queries read */
+  const char *family; /* what kind of table: "ASIM parser", ... */
 } sk_output;
 
 typedef struct sk_backend {
@@ -22,6 +23,8 @@ typedef struct sk_backend {
 } sk_backend;
 
 extern const sk_backend sk_backend_asim;
+extern const sk_backend sk_backend_xdr;
+extern const sk_backend sk_backend_monitor;
 extern const sk_backend sk_backend_asim_pysigma;
 extern const sk_backend sk_backend_xdr_pysigma;
 extern const sk_backend sk_backend_monitor_pysigma;

@@ -76,6 +76,8 @@ static void write_json(sk_buf *out, const sk_result *res, const char *path, cons
     json_string(out, profile);
     sk_buf_puts(out, ", \"table\": ");
     json_string(out, rr->table);
+    sk_buf_puts(out, ", \"family\": ");
+    json_string(out, rr->family);
     sk_buf_printf(out, ", \"ok\": %s, \"queries\": [", rr->ok ? "true" : "false");
     for (size_t q = 0; q < rr->nqueries; q++) {
       if (q)

@@ -185,6 +185,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     if (built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before) {
       rr->ok = 1;
       rr->table = q.table ? dup_str(sk_str_c(q.table)) : NULL;
+      rr->family = q.family ? dup_str(sk_str_c(q.family)) : NULL;
       rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
       for (uint32_t k = 0; k < q.n; k++)
         rr->queries[rr->nqueries++] = dup_str(q.queries[k]);
@@ -263,6 +264,7 @@ void sk_result_free(sk_result *res) {
     free(rr->level);
     free(rr->status);
     free(rr->table);
+    free(rr->family);
   }
   free(res->rules_v);
   free(res->output);

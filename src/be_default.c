@@ -1,0 +1,405 @@
+/* be_default.c - the default profile of every target: queries correct on
+ * the columns the data really has. Everything target-specific is data
+ * (docs/mapping-data.md): SOURCE rows (a parser or table and its schema),
+ * ROUTE rows (log source -> source, with a filter), FIELD / FALLBACK /
+ * ABSENT rows (Sigma field -> column or expression) and PREFIX rows (value
+ * prefixes the data normalizes). Tests on columns a source lacks fold to
+ * false; the KQL is written by kql.c. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backend.h"
+#include "kql.h"
+#include "pass_map.h"
+#include "schema.h"
+
+typedef struct source {
+  const char *name, *head, *family, *columns, *table, *fields;
+} source;
+
+typedef struct route {
+  const char *target, *category, *product, *service, *source, *filter;
+} route;
+
+typedef struct field_row {
+  enum { F_FIELD, F_FALLBACK, F_ABSENT } kind;
+  const char *fields, *sigma, *expr;
+} field_row;
+
+typedef struct prefix_row {
+  const char *fields, *sigma, *from, *to;
+} prefix_row;
+
+#define SOURCE(n, h, f, c, t, m) {n, h, f, c, t, m},
+#define ROUTE(tg, c, p, s, src, flt)
+static const source sources[] = {
+#include "asim_sources.def"
+#include "native_sources.def"
+#include "xdr_sources.def"
+};
+#undef SOURCE
+#undef ROUTE
+
+#define SOURCE(n, h, f, c, t, m)
+#define ROUTE(tg, c, p, s, src, flt) {tg, c, p, s, src, flt},
+static const route routes[] = {
+#include "asim_sources.def"
+#include "native_sources.def"
+#include "xdr_sources.def"
+};
+#undef SOURCE
+#undef ROUTE
+
+#define FIELD(m, f, e, note) {F_FIELD, m, f, e},
+#define FALLBACK(m, pattern, note) {F_FALLBACK, m, NULL, pattern},
+#define ABSENT(m, f, note) {F_ABSENT, m, f, NULL},
+static const field_row fields[] = {
+#include "asim_fields.def"
+#include "native_fields.def"
+#include "xdr_fields.def"
+};
+#undef FIELD
+#undef FALLBACK
+#undef ABSENT
+
+#define PREFIX(m, f, from, to) {m, f, from, to},
+static const prefix_row prefixes[] = {
+#include "asim_values.def"
+#include "xdr_values.def"
+    {NULL, NULL, NULL, NULL},
+};
+#undef PREFIX
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+static const sk_schema *schema_set(const char *name) {
+  if (strcmp(name, "asim") == 0)
+    return &sk_schema_asim;
+  if (strcmp(name, "xdr") == 0)
+    return &sk_schema_xdr;
+  return &sk_schema_monitor;
+}
+
+static const source *find_source(const char *name) {
+  for (size_t i = 0; i < COUNT(sources); i++)
+    if (strcmp(sources[i].name, name) == 0)
+      return &sources[i];
+  return NULL;
+}
+
+/* "" matches anything; "-" only an absent key. */
+static bool key_matches(const char *want, const sk_field *have) {
+  if (!want[0])
+    return true;
+  if (strcmp(want, "-") == 0)
+    return !have->present;
+  return have->present && sk_str_eqic(have->str, want);
+}
+
+static const route *find_route(const char *target, const sk_rule *r) {
+  for (size_t i = 0; i < COUNT(routes); i++) {
+    const route *rt = &routes[i];
+    if (strcmp(rt->target, target) == 0 && key_matches(rt->category, &r->category) &&
+        key_matches(rt->product, &r->product) && key_matches(rt->service, &r->service))
+      return rt;
+  }
+  return NULL;
+}
+
+typedef struct absent {
+  sk_loc loc;
+  sk_str field;
+} absent;
+
+typedef struct mapper {
+  sk_pass *p;
+  const source *src;
+  const sk_schema *schema;
+  absent first_absent; /* the first test dropped in the current detection */
+  bool any_absent;
+} mapper;
+
+/* A field some other map of the same schema set knows: a known Sigma field
+ * that this source simply lacks. */
+static bool known_elsewhere(const source *src, sk_str f) {
+  for (size_t i = 0; i < COUNT(fields); i++) {
+    const field_row *fr = &fields[i];
+    if (fr->kind == F_FALLBACK || !sk_str_eqc(f, fr->sigma))
+      continue;
+    if (fr->kind == F_ABSENT && strcmp(fr->fields, src->fields) == 0)
+      return true;
+    for (size_t s = 0; s < COUNT(sources); s++)
+      if (strcmp(sources[s].fields, fr->fields) == 0 &&
+          strcmp(sources[s].columns, src->columns) == 0)
+        return true;
+  }
+  return false;
+}
+
+static bool is_identifier(sk_str s) {
+  if (!s.len || !(sk_is_alpha((unsigned char)s.ptr[0]) || s.ptr[0] == '_'))
+    return false;
+  for (size_t i = 1; i < s.len; i++)
+    if (!(sk_is_alnum((unsigned char)s.ptr[i]) || s.ptr[i] == '_'))
+      return false;
+  return true;
+}
+
+/* Resolves a Sigma field to its column alternatives (arena strings);
+ * 0 when the source lacks it, -1 when it is unknown. */
+static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
+  const source *src = mp->src;
+  int n = 0;
+  for (size_t i = 0; i < COUNT(fields) && n < max; i++)
+    if (fields[i].kind == F_FIELD && strcmp(fields[i].fields, src->fields) == 0 &&
+        sk_str_eqc(field, fields[i].sigma))
+      out[n++] = fields[i].expr;
+  if (n)
+    return n;
+  for (size_t i = 0; i < COUNT(fields); i++)
+    if (fields[i].kind == F_ABSENT && strcmp(fields[i].fields, src->fields) == 0 &&
+        sk_str_eqc(field, fields[i].sigma))
+      return 0;
+  const sk_column *c = sk_schema_find(mp->schema, src->table, field);
+  if (c) {
+    out[0] = c->name;
+    return 1;
+  }
+  if (is_identifier(field))
+    for (size_t i = 0; i < COUNT(fields); i++)
+      if (fields[i].kind == F_FALLBACK && strcmp(fields[i].fields, src->fields) == 0) {
+        sk_buf b = SK_BUF_INIT;
+        const char *pat = fields[i].expr, *pct = strstr(pat, "%s");
+        sk_buf_put(&b, pat, (size_t)(pct - pat));
+        sk_buf_putstr(&b, field);
+        sk_buf_puts(&b, pct + 2);
+        out[0] = sk_arena_strndup(mp->p->arena, b.ptr, b.len);
+        sk_buf_free(&b);
+        return 1;
+      }
+  return known_elsewhere(src, field) ? 0 : -1;
+}
+
+/* Notes the closest field names this source accepts. */
+static void suggest_fields(mapper *mp, const sk_match *m) {
+  const char *best[3] = {0};
+  size_t dist[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+  const sk_column *cols;
+  size_t ncols = sk_schema_table(mp->schema, mp->src->table, &cols);
+  for (size_t i = 0; i < COUNT(fields) + ncols; i++) {
+    const char *cand;
+    if (i < COUNT(fields)) {
+      if (fields[i].kind != F_FIELD || strcmp(fields[i].fields, mp->src->fields) != 0)
+        continue;
+      cand = fields[i].sigma;
+    } else {
+      cand = cols[i - COUNT(fields)].name;
+    }
+    size_t d = sk_edit_distance(m->field, sk_str_c(cand));
+    bool dup = false;
+    for (int k = 0; k < 3; k++)
+      dup |= best[k] && strcmp(best[k], cand) == 0;
+    for (int k = 0; k < 3 && !dup; k++)
+      if (d < dist[k]) {
+        for (int j = 2; j > k; j--)
+          dist[j] = dist[j - 1], best[j] = best[j - 1];
+        dist[k] = d;
+        best[k] = cand;
+        break;
+      }
+  }
+  size_t limit = m->field.len / 3 + 2;
+  if (!best[0] || dist[0] > limit)
+    return;
+  sk_buf b = SK_BUF_INIT;
+  for (int k = 0; k < 3 && best[k] && dist[k] <= limit; k++)
+    sk_buf_printf(&b, "%s'%s'", k ? ", " : "", best[k]);
+  sk_diag_note(mp->p->diags, m->field_loc, "closest valid names: %s", b.ptr);
+  sk_buf_free(&b);
+}
+
+/* Rewrites a value prefix the data normalizes (after leading '*'s). */
+static void rewrite_prefix(sk_arena *a, const char *map, sk_match *m) {
+  if (m->op != SK_MOP_STR)
+    return;
+  for (size_t i = 0; prefixes[i].fields; i++) {
+    const prefix_row *pr = &prefixes[i];
+    if (strcmp(pr->fields, map) != 0 || !sk_str_eqc(m->field, pr->sigma))
+      continue;
+    size_t lead = 0;
+    while (lead < m->value.len && m->value.ptr[lead] == SK_WILD_STAR)
+      lead++;
+    sk_str rest = {m->value.ptr + lead, m->value.len - lead};
+    if (!sk_str_has_prefix_i(rest, pr->from))
+      continue;
+    size_t from = strlen(pr->from), to = strlen(pr->to);
+    size_t len = m->value.len - from + to;
+    char *s = sk_arena_alloc(a, len + 1);
+    memcpy(s, m->value.ptr, lead);
+    memcpy(s + lead, pr->to, to);
+    memcpy(s + lead + to, rest.ptr + from, rest.len - from);
+    m->value = (sk_str){s, len};
+    return;
+  }
+}
+
+static void set_column(mapper *mp, sk_match *m, const char *expr) {
+  m->column = sk_str_c(expr);
+  m->column_is_expr = !sk_kql_ident_ok(m->column);
+  const sk_column *c =
+      m->column_is_expr ? NULL : sk_schema_find(mp->schema, mp->src->table, m->column);
+  m->type = c ? c->type : SK_TY_STRING;
+}
+
+static sk_node *map_match(void *ctx, sk_node *n) {
+  mapper *mp = ctx;
+  sk_pass *p = mp->p;
+  const sk_match *m = n->as.match;
+  if (!m->field.len) { /* keyword: searched in every column */
+    sk_node *k = sk_match_copy(p->arena, n);
+    k->as.match->type = SK_TY_STRING;
+    return k;
+  }
+  const char *cols[8];
+  int nc = columns_of(mp, m->field, cols, 8);
+  if (nc < 0) {
+    sk_diag_error(p->diags, m->field_loc, "unknown field '%.*s' for %s (%s)", (int)m->field.len,
+                  m->field.ptr, mp->src->head, mp->src->family);
+    suggest_fields(mp, m);
+    return NULL;
+  }
+  /* A fieldref names a second field that must be mapped too. */
+  const char *ref = NULL;
+  if (m->op == SK_MOP_FIELDREF) {
+    const char *rc[8];
+    int rn = columns_of(mp, m->value, rc, 8);
+    if (rn < 0) {
+      sk_diag_error(p->diags, m->value_loc, "unknown field '%.*s' for %s (%s)",
+                    (int)m->value.len, m->value.ptr, mp->src->head, mp->src->family);
+      return NULL;
+    }
+    if (rn == 0)
+      nc = 0;
+    else
+      ref = rc[0];
+  }
+  if (nc == 0) {
+    if (!mp->any_absent)
+      mp->first_absent = (absent){m->field_loc, m->field};
+    mp->any_absent = true;
+    return sk_node_new(p->arena, SK_N_FALSE, n->loc);
+  }
+  sk_node *or = nc > 1 ? sk_node_list(p->arena, SK_N_OR, n->loc, (uint32_t)nc) : NULL;
+  for (int i = 0; i < nc; i++) {
+    sk_node *k = sk_match_copy(p->arena, n);
+    set_column(mp, k->as.match, cols[i]);
+    rewrite_prefix(p->arena, mp->src->fields, k->as.match);
+    if (ref)
+      k->as.match->value = sk_str_c(ref);
+    if (!or)
+      return k;
+    or->kids[i] = k;
+  }
+  return or;
+}
+
+static void no_route(sk_pass *p, const sk_rule *r, const char *target) {
+  sk_loc at = r->category.present  ? r->category.loc
+              : r->service.present ? r->service.loc
+              : r->product.present ? r->product.loc
+                                   : r->logsource_loc;
+  sk_buf ls = SK_BUF_INIT;
+  const sk_field *keys[] = {&r->product, &r->category, &r->service};
+  const char *names[] = {"product", "category", "service"};
+  for (int i = 0; i < 3; i++)
+    if (keys[i]->present)
+      sk_buf_printf(&ls, "%s%s: %.*s", ls.len ? ", " : "", names[i], (int)keys[i]->str.len,
+                    keys[i]->str.ptr);
+  sk_diag_error(p->diags, at, "no %s table for log source (%s)", target,
+                ls.len ? ls.ptr : "none given");
+  sk_buf_free(&ls);
+}
+
+static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output *out) {
+  const route *rt = find_route(target, r);
+  const source *src = rt ? find_source(rt->source) : NULL;
+  if (!src) {
+    no_route(p, r, target);
+    return false;
+  }
+  if (strcmp(target, "asim") == 0 && strcmp(src->columns, "asim") != 0)
+    sk_diag_warning(p->diags, r->logsource_loc,
+                    "no ASIM parser for this log source; reading the %s %s", src->family,
+                    src->head);
+  mapper mp = {.p = p, .src = src, .schema = schema_set(src->columns)};
+  /* Map each detection once; then resolve the condition over the result. */
+  sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
+  absent first = {0};
+  bool ok = true;
+  for (uint32_t i = 0; i < r->ndets; i++) {
+    dets[i] = r->dets[i];
+    mp.any_absent = false;
+    sk_node *t = sk_map_tree(p->arena, r->dets[i].tree, map_match, &mp);
+    if (!t) {
+      ok = false;
+      continue;
+    }
+    t = sk_fold(p->arena, t);
+    dets[i].tree = t;
+    if (!mp.any_absent)
+      continue;
+    if (!first.field.len)
+      first = mp.first_absent;
+    if (t->kind == SK_N_FALSE)
+      sk_diag_warning(p->diags, mp.first_absent.loc,
+                      "detection '%.*s' can never match on %s: it has no column for '%.*s'; "
+                      "it is dropped",
+                      (int)r->dets[i].name.len, r->dets[i].name.ptr, src->head,
+                      (int)mp.first_absent.field.len, mp.first_absent.field.ptr);
+    else
+      sk_diag_warning(p->diags, mp.first_absent.loc,
+                      "%s has no column for '%.*s'; its tests in detection '%.*s' never match",
+                      src->head, (int)mp.first_absent.field.len, mp.first_absent.field.ptr,
+                      (int)r->dets[i].name.len, r->dets[i].name.ptr);
+  }
+  if (!ok)
+    return false;
+  sk_node *all = sk_node_list(p->arena, SK_N_OR, r->cond_loc, r->nconds);
+  for (uint32_t i = 0; i < r->nconds; i++)
+    all->kids[i] = sk_cond_resolve(p->arena, p->diags, r->cond_raw[i], dets, r->ndets, false);
+  sk_node *tree = sk_fold(p->arena, all);
+  if (tree->kind == SK_N_FALSE) {
+    sk_loc at = first.field.len ? first.loc : r->cond_loc;
+    sk_diag_error(p->diags, at, "rule can never match on %s: it has no column for '%.*s'",
+                  src->head, (int)first.field.len, first.field.ptr);
+    return false;
+  }
+  if (tree->kind == SK_N_TRUE) {
+    sk_diag_error(p->diags, r->cond_loc,
+                  "rule would match every event of %s once untranslatable tests are dropped",
+                  src->head);
+    return false;
+  }
+  sk_buf q = SK_BUF_INIT;
+  sk_buf_puts(&q, src->head);
+  if (rt->filter[0])
+    sk_buf_printf(&q, "\n| where %s", rt->filter);
+  sk_buf_puts(&q, "\n| where ");
+  sk_kql_render(&q, tree);
+  sk_output_add(p->arena, out, q.ptr, q.len);
+  out->table = src->head;
+  out->family = src->family;
+  sk_buf_free(&q);
+  return true;
+}
+
+#define TARGET(t, summary_text)                                                          \
+  static bool compile_##t(sk_pass *p, const sk_rule *r, sk_output *out) {                \
+    return compile(#t, p, r, out);                                                      \
+  }                                                                                      \
+  const sk_backend sk_backend_##t = {                                                    \
+      .target = #t, .profile = "default", .summary = summary_text, .compile = compile_##t};
+
+TARGET(asim, "Microsoft Sentinel: ASIM parsers (_Im_*), native tables where none exists")
+TARGET(xdr, "Microsoft Defender XDR advanced hunting tables")
+TARGET(monitor, "Azure Monitor / Log Analytics native tables, no ASIM parsers")
