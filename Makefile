@@ -17,10 +17,17 @@ SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 V        ?= release
 B         = build/$(V)
 
-LIB_SRC   = $(filter-out src/main.c src/test_%.c src/fuzz_%.c,$(wildcard src/*.c))
+LIB_SRC   = $(filter-out src/main.c src/check_data.c src/test_%.c src/fuzz_%.c,$(wildcard src/*.c))
 LIB_OBJ   = $(LIB_SRC:src/%.c=$(B)/%.o)
 
-all: $(B)/sigmakql
+all: $(B)/sigmakql $(B)/data-checked
+
+# The mapping data is checked against the schemas on every build.
+$(B)/data-checked: $(B)/check-data
+	$(B)/check-data && touch $@
+
+$(B)/check-data: $(B)/check_data.o $(B)/libsigmakql.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: src/%.c
 	@mkdir -p $(B)
@@ -38,7 +45,7 @@ $(B)/sigmakql-test: $(B)/test_main.o $(B)/libsigmakql.a
 
 # The whole suite: unit tests, golden and error tests, then the checks
 # that need ../shared (skipped with a message when it is absent).
-test: $(B)/sigmakql $(B)/sigmakql-test
+test: $(B)/sigmakql $(B)/sigmakql-test $(B)/data-checked
 	SK=$(B)/sigmakql SK_TEST=$(B)/sigmakql-test sh testdata/run.sh
 
 # What CI runs: the suite built with -Werror, then again under ASan+UBSan.

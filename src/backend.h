@@ -34,6 +34,11 @@ const sk_backend *sk_backend_find(const char *target, const char *profile);
 /* The registry, NULL-terminated. */
 extern const sk_backend *const sk_backends[];
 
+/* Checks the default profile's data: every column a route filter or a
+ * field mapping names exists in its source's table. Appends one line per
+ * problem to report. */
+bool sk_default_check(sk_buf *report);
+
 void sk_output_add(sk_arena *a, sk_output *out, const char *text, size_t len);
 
 #endif

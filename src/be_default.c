@@ -403,3 +403,114 @@ static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output 
 TARGET(asim, "Microsoft Sentinel: ASIM parsers (_Im_*), native tables where none exists")
 TARGET(xdr, "Microsoft Defender XDR advanced hunting tables")
 TARGET(monitor, "Azure Monitor / Log Analytics native tables, no ASIM parsers")
+
+/* ---- the data check (run at build time by check_data.c) ---- */
+
+/* Words of KQL that are not column names in our expressions. */
+static bool kql_word(sk_str w) {
+  static const char *const words[] = {
+      "and", "or", "not", "in", "has", "has_any", "has_all", "contains", "contains_cs",
+      "startswith", "startswith_cs", "endswith", "endswith_cs", "hasprefix", "hassuffix",
+      "matches", "regex", "true", "false", "between", "dynamic", "null", "int", "long",
+      "string", "bool", "real", "datetime", "timespan", "guid"};
+  for (size_t i = 0; i < COUNT(words); i++)
+    if (sk_str_eqc(w, words[i]))
+      return true;
+  return false;
+}
+
+/* Reports every identifier of expr that is not a column of src. Words in
+ * string literals, function names (followed by '('), dynamic properties
+ * (after '.') and the FALLBACK slot "%s" are skipped. */
+static bool check_expr(sk_buf *report, const char *what, const source *src, const char *expr) {
+  const sk_schema *schema = schema_set(src->columns);
+  bool ok = true;
+  for (const char *p = expr; *p;) {
+    if (*p == '"' || *p == '\'') { /* a string literal, with backslash escapes */
+      char q = *p++;
+      while (*p && *p != q)
+        p += p[0] == '\\' && p[1] ? 2 : 1;
+      p += *p == q;
+      continue;
+    }
+    if (p[0] == '@' && (p[1] == '"' || p[1] == '\'')) { /* verbatim */
+      char q = p[1];
+      for (p += 2; *p && !(p[0] == q && p[1] != q); p += p[0] == q ? 2 : 1)
+        ;
+      p += *p == q;
+      continue;
+    }
+    if (p[0] == '%' && p[1] == 's') {
+      p += 2;
+      continue;
+    }
+    if (!(sk_is_alpha((unsigned char)*p) || *p == '_')) {
+      p++;
+      continue;
+    }
+    const char *start = p;
+    while (sk_is_alnum((unsigned char)*p) || *p == '_')
+      p++;
+    sk_str w = {start, (size_t)(p - start)};
+    const char *after = p;
+    while (*after == ' ')
+      after++;
+    bool property = start > expr && start[-1] == '.';
+    bool function = *after == '(';
+    bool number = sk_is_digit((unsigned char)start[0]);
+    if (property || function || number || kql_word(w))
+      continue;
+    if (!sk_schema_find(schema, src->table, w)) {
+      sk_buf_printf(report, "%s: column '%.*s' is not in %s (%s schema)\n", what, (int)w.len,
+                    w.ptr, src->table, src->columns);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool sk_default_check(sk_buf *report) {
+  bool ok = true;
+  for (size_t i = 0; i < COUNT(sources); i++) {
+    const sk_column *cols;
+    if (!sk_schema_table(schema_set(sources[i].columns), sources[i].table, &cols)) {
+      sk_buf_printf(report, "SOURCE %s: no table %s in the %s schema\n", sources[i].name,
+                    sources[i].table, sources[i].columns);
+      ok = false;
+    }
+  }
+  for (size_t i = 0; i < COUNT(routes); i++) {
+    const source *src = find_source(routes[i].source);
+    char what[160];
+    snprintf(what, sizeof what, "ROUTE %s %s/%s/%s", routes[i].target, routes[i].product,
+             routes[i].category, routes[i].service);
+    if (!src) {
+      sk_buf_printf(report, "%s: no SOURCE named %s\n", what, routes[i].source);
+      ok = false;
+    } else {
+      ok &= check_expr(report, what, src, routes[i].filter);
+    }
+  }
+  for (size_t i = 0; i < COUNT(fields); i++) {
+    const field_row *fr = &fields[i];
+    bool used = false;
+    for (size_t s = 0; s < COUNT(sources); s++) {
+      if (strcmp(sources[s].fields, fr->fields) != 0)
+        continue;
+      used = true;
+      if (fr->kind == F_ABSENT)
+        continue;
+      char what[160];
+      snprintf(what, sizeof what, "%s %s %s (source %s)",
+               fr->kind == F_FIELD ? "FIELD" : "FALLBACK", fr->fields,
+               fr->sigma ? fr->sigma : "", sources[s].name);
+      ok &= check_expr(report, what, &sources[s], fr->expr);
+    }
+    if (!used) {
+      sk_buf_printf(report, "field map %s (field %s) is used by no SOURCE\n", fr->fields,
+                    fr->sigma ? fr->sigma : "");
+      ok = false;
+    }
+  }
+  return ok;
+}

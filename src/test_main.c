@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cond.h"
 #include "kql.h"
 #include "yaml.h"
@@ -215,6 +216,13 @@ static void test_distance(void) {
   OK(sk_edit_distance(sk_str_c(""), sk_str_c("abc")) == 3, "distance from empty");
 }
 
+/* The mapping data names only columns that exist (also a build step). */
+static void test_data(void) {
+  sk_buf report = SK_BUF_INIT;
+  OK(sk_default_check(&report), "mapping data: %s", report.ptr ? report.ptr : "");
+  sk_buf_free(&report);
+}
+
 int main(void) {
   test_arena();
   test_buf();
@@ -223,6 +231,7 @@ int main(void) {
   test_cond();
   test_yaml();
   test_distance();
+  test_data();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

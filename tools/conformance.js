@@ -27,7 +27,11 @@ const { spawn } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 const DEVIATIONS = path.join(ROOT, 'testdata/conformance/deviations.tsv');
 const KQLCHECK = path.join(ROOT, 'tools/kqlcheck/kqlcheck.js');
-const MIN_IDENTICAL = 0.98;
+// Least share of the reference's converted rules that must come out byte-
+// identical. Azure Monitor is lower: 71 of the reference's 1,044 queries
+// name columns its tables lack or are otherwise rejected by Microsoft's
+// parser, and every one of those is fixed (so at most 93.2% can be identical).
+const MIN_IDENTICAL = { asim: 0.98, xdr: 0.98, monitor: 0.92 };
 const BATCH_TIMEOUT_MS = 10 * 60 * 1000;   // one compiler run over the corpus
 const FILE_TIMEOUT_MS = 60 * 1000;         // one rule, when re-running after a crash
 const KQLCHECK_TIMEOUT_MS = 30 * 60 * 1000;
@@ -812,6 +816,8 @@ async function main() {
 
   // Tables.
   const verdict = [];
+  const classUse = new Map();   // class -> rules it explains, over every target
+  let compared = 0;
   let kqlSkipNoted = !kqlReady;
   const row = (label, value, extra = '') => out(`  ${label.padEnd(28)}${String(value).padStart(7)}${extra ? '   ' + extra : ''}`);
   for (const t of runs) {
@@ -884,12 +890,12 @@ async function main() {
         }
         if (!opts.verbose && un.length > showDiff.length) out(`    … ${un.length - showDiff.length} more (--verbose)`);
       }
-      for (const [name] of dev.classes) {
-        if (codeNames.has(name) && !cmp.classUse.has(name)) notes.push(`${t.target}: deviation class ${name} matched nothing`);
-      }
+      for (const [name, n] of cmp.classUse) classUse.set(name, (classUse.get(name) || 0) + n);
+      compared++;
       if (unexplained) failures.push(`${t.target}: ${plural(unexplained, 'unexplained difference')}`);
       const rate = cmp.refOk ? cmp.identical / cmp.refOk : 1;
-      if (rate < MIN_IDENTICAL) failures.push(`${t.target}: identical ${pct(cmp.identical, cmp.refOk)} < ${MIN_IDENTICAL * 100}%`);
+      const min = MIN_IDENTICAL[t.target];
+      if (rate < min) failures.push(`${t.target}: identical ${pct(cmp.identical, cmp.refOk)} < ${(min * 100).toFixed(0)}%`);
       identicalText = `${cmp.identical}/${cmp.refOk} identical (${pct(cmp.identical, cmp.refOk)})`;
       reportRun(py, failures);
     }
@@ -954,6 +960,11 @@ async function main() {
   }
 
   out('');
+  if (compared) {
+    for (const [name] of dev.classes) {
+      if (codeNames.has(name) && !classUse.has(name)) notes.push(`deviation class ${name} matched nothing`);
+    }
+  }
   for (const n of notes) out(`note: ${n}`);
   for (const f of failures) out(`FAIL ${f}`);
   out(`time: ${secs(Date.now() - t0)} (compiler ${secs(convMs)}, KQL validation ${kqlReady ? secs(kqlMs) : 'skipped'})`);
