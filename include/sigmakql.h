@@ -79,6 +79,11 @@ SK_API int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_
 SK_API int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out);
 SK_API void sk_result_free(sk_result *res);
 
+/* What a target offers, as text (tab-separated lines, malloc'd into *out):
+ * what is "targets", "tables", "logsources" or "fields" (of table). Returns
+ * 0, or 2 with a message in *out for an unknown target or table. */
+SK_API int sk_list(const char *what, const char *target, const char *table, char **out);
+
 SK_API const char *sk_version(void);
 
 #endif

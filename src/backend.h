@@ -39,6 +39,11 @@ extern const sk_backend *const sk_backends[];
  * problem to report. */
 bool sk_default_check(sk_buf *report);
 
+/* Appends a listing of the default profile's data for target: "tables",
+ * "logsources", or "fields" of table (a source's head). False if table is
+ * not a table of the target. */
+bool sk_default_list(sk_buf *out, const char *what, const char *target, const char *table);
+
 void sk_output_add(sk_arena *a, sk_output *out, const char *text, size_t len);
 
 #endif

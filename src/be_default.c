@@ -514,3 +514,72 @@ bool sk_default_check(sk_buf *report) {
   }
   return ok;
 }
+
+/* ---- listings for `sigmakql list` ---- */
+
+static bool source_in_target(const source *src, const char *target) {
+  for (size_t i = 0; i < COUNT(routes); i++)
+    if (strcmp(routes[i].target, target) == 0 && strcmp(routes[i].source, src->name) == 0)
+      return true;
+  return false;
+}
+
+/* Does expr name column (as a whole word)? */
+static bool names_column(const char *expr, const char *column) {
+  size_t n = strlen(column);
+  for (const char *p = strstr(expr, column); p; p = strstr(p + 1, column)) {
+    bool left = p == expr || !(sk_is_alnum((unsigned char)p[-1]) || p[-1] == '_');
+    bool right = !(sk_is_alnum((unsigned char)p[n]) || p[n] == '_');
+    if (left && right)
+      return true;
+  }
+  return false;
+}
+
+bool sk_default_list(sk_buf *out, const char *what, const char *target, const char *table) {
+  if (strcmp(what, "tables") == 0) {
+    for (size_t i = 0; i < COUNT(sources); i++)
+      if (source_in_target(&sources[i], target))
+        sk_buf_printf(out, "%s\t%s\n", sources[i].head, sources[i].family);
+    return true;
+  }
+  if (strcmp(what, "logsources") == 0) {
+    for (size_t i = 0; i < COUNT(routes); i++) {
+      const route *rt = &routes[i];
+      if (strcmp(rt->target, target) != 0)
+        continue;
+      const source *src = find_source(rt->source);
+      sk_buf_printf(out, "product=%s category=%s service=%s\t%s%s%s\n",
+                    rt->product[0] ? rt->product : "*", rt->category[0] ? rt->category : "*",
+                    rt->service[0] ? rt->service : "*", src ? src->head : rt->source,
+                    rt->filter[0] ? " | where " : "", rt->filter);
+    }
+    return true;
+  }
+  if (strcmp(what, "fields") == 0) {
+    const source *src = NULL;
+    for (size_t i = 0; i < COUNT(sources) && !src; i++)
+      if (strcmp(sources[i].head, table) == 0 && source_in_target(&sources[i], target))
+        src = &sources[i];
+    if (!src)
+      return false;
+    const sk_column *cols;
+    size_t n = sk_schema_table(schema_set(src->columns), src->table, &cols);
+    for (size_t c = 0; c < n; c++) {
+      sk_buf_printf(out, "%s\t%s", cols[c].name, sk_type_name((sk_type)cols[c].type));
+      const char *sep = "\t";
+      for (size_t i = 0; i < COUNT(fields); i++)
+        if (fields[i].kind == F_FIELD && strcmp(fields[i].fields, src->fields) == 0 &&
+            names_column(fields[i].expr, cols[c].name)) {
+          sk_buf_printf(out, "%s%s", sep, fields[i].sigma);
+          sep = ", ";
+        }
+      sk_buf_putc(out, '\n');
+    }
+    for (size_t i = 0; i < COUNT(fields); i++)
+      if (fields[i].kind == F_FALLBACK && strcmp(fields[i].fields, src->fields) == 0)
+        sk_buf_printf(out, "(any other field)\t\t%s\n", fields[i].expr);
+    return true;
+  }
+  return false;
+}

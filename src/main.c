@@ -14,12 +14,16 @@
 
 static const char usage[] =
     "Usage: sigmakql convert [OPTIONS] RULE_OR_DIR...\n"
+    "       sigmakql list targets | tables | logsources [-t TARGET]\n"
+    "       sigmakql list fields [-t TARGET] TABLE\n"
     "       sigmakql --help | --version\n"
     "\n"
     "Compiles Sigma detection rules into KQL queries for Microsoft Sentinel.\n"
     "\n"
     "Commands:\n"
     "  convert              compile the rules and print one query per rule\n"
+    "  list                 what a target offers: its tables, the log sources that\n"
+    "                         go to each, the Sigma fields behind each column\n"
     "\n"
     "Options:\n"
     "  -t, --target TARGET  asim: Sentinel ASIM parsers (the default); xdr: Defender\n"
@@ -322,6 +326,38 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
   return (status);
 }
 
+/* sigmakql list targets | tables [-t T] | logsources [-t T] | fields [-t T] TABLE */
+static int list(int argc, char **argv) {
+  const char *what = NULL, *target = "asim", *table = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--target") == 0) {
+      if (++i >= argc)
+        return usage_error("option '%s' needs a value", argv[i - 1]);
+      target = argv[i];
+    } else if (strncmp(argv[i], "--target=", 9) == 0) {
+      target = argv[i] + 9;
+    } else if (!what) {
+      what = argv[i];
+    } else if (!table) {
+      table = argv[i];
+    } else {
+      return usage_error("list: unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (!what)
+    return usage_error("%s", "list: what? (targets, tables, logsources, fields TABLE)");
+  if (strcmp(what, "fields") == 0 && !table)
+    return usage_error("%s", "list fields: which table? (see 'sigmakql list tables')");
+  char *text;
+  int rc = sk_list(what, target, table, &text);
+  if (rc)
+    usage_error("%s", text);
+  else
+    fputs(text, stdout);
+  free(text);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2)
     return usage_error("%s", "no command given");
@@ -336,5 +372,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "convert") == 0)
     return convert(argc - 2, argv + 2);
+  if (strcmp(cmd, "list") == 0)
+    return list(argc - 2, argv + 2);
   return usage_error("unknown command '%s'", cmd);
 }

@@ -272,4 +272,27 @@ void sk_result_free(sk_result *res) {
   memset(res, 0, sizeof *res);
 }
 
+int sk_list(const char *what, const char *target, const char *table, char **out) {
+  sk_buf b = SK_BUF_INIT;
+  int rc = 0;
+  if (strcmp(what, "targets") == 0) {
+    for (const sk_backend *const *k = sk_backends; *k; k++)
+      sk_buf_printf(&b, "%s\t%s\t%s\n", (*k)->target, (*k)->profile, (*k)->summary);
+  } else if (!sk_backend_find(target ? target : "asim", "default")) {
+    sk_buf_printf(&b, "unknown target '%s'", target);
+    rc = 2;
+  } else if (!sk_default_list(&b, what, target ? target : "asim", table ? table : "")) {
+    sk_buf_clear(&b);
+    if (strcmp(what, "fields") == 0)
+      sk_buf_printf(&b, "'%s' is not a table of target '%s' (see 'sigmakql list tables')",
+                    table ? table : "", target ? target : "asim");
+    else
+      sk_buf_printf(&b, "unknown listing '%s' (expected targets, tables, fields, logsources)",
+                    what);
+    rc = 2;
+  }
+  *out = sk_buf_detach(&b, NULL);
+  return rc;
+}
+
 const char *sk_version(void) { return SK_VERSION; }

@@ -44,3 +44,18 @@ rm -f "$tmp/o.kql"
 expect "-o FILE" 0 "$SK" convert -o "$tmp/o.kql" "$cli_dir/good.yml"
 [ ! -s "$tmp/cli.out" ] && cmp -s "$tmp/o.kql" "$tmp/a" && ok || bad "cli: -o writes the queries to the file"
 expect "-o into a missing directory" 2 "$SK" convert -o "$tmp/no/such/dir/o.kql" "$cli_dir/good.yml"
+
+# list: targets, tables, log sources, fields
+expect "list targets" 0 "$SK" list targets
+grep -q "^asim	default	" "$tmp/cli.out" && grep -q "^asim	pysigma	" "$tmp/cli.out" && ok ||
+  bad "cli: list targets names asim's profiles" "$tmp/cli.out"
+expect "list tables" 0 "$SK" list tables -t asim
+grep -q "^_Im_FileEvent	ASIM parser$" "$tmp/cli.out" && ok || bad "cli: list tables" "$tmp/cli.out"
+expect "list logsources" 0 "$SK" list logsources
+grep -q "category=file_delete .*_Im_FileEvent | where EventType == \"FileDeleted\"" "$tmp/cli.out" && ok ||
+  bad "cli: list logsources shows routes and filters" "$tmp/cli.out"
+expect "list fields" 0 "$SK" list fields -t asim _Im_FileEvent
+grep -q "^TargetFilePath	string	TargetFilename" "$tmp/cli.out" && ok ||
+  bad "cli: list fields shows the Sigma fields behind a column" "$tmp/cli.out"
+expect "list fields of an unknown table" 2 "$SK" list fields NoSuchTable
+expect "list without what" 2 "$SK" list
