@@ -11,14 +11,17 @@ PKGS      = yaml-0.1 libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lutf8proc)
 CPPFLAGS += -Iinclude -iquote src $(PKG_CFLAGS)
-LDLIBS   += $(PKG_LIBS)
+# RE2 checks 're' values (src/re2_check.cc, the one C++ file).
+LDLIBS   += $(PKG_LIBS) -lre2 -lstdc++
+CXXSTD    = -std=c++17
+CXXWARN   = -Wall -Wextra -Wshadow -Wformat=2 -Wimplicit-fallthrough -Wvla -fno-common
 SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# V selects the variant: release | asan
+# V selects the variant: release | asan | fuzz
 V        ?= release
 B         = build/$(V)
 
 LIB_SRC   = $(filter-out src/main.c src/check_data.c src/test_%.c src/fuzz_%.c,$(wildcard src/*.c))
-LIB_OBJ   = $(LIB_SRC:src/%.c=$(B)/%.o)
+LIB_OBJ   = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/re2_check.o
 
 all: $(B)/sigmakql $(B)/data-checked
 
@@ -32,6 +35,10 @@ $(B)/check-data: $(B)/check_data.o $(B)/libsigmakql.a
 $(B)/%.o: src/%.c
 	@mkdir -p $(B)
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/%.o: src/%.cc
+	@mkdir -p $(B)
+	$(CXX) $(CXXSTD) $(CXXWARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libsigmakql.a: $(LIB_OBJ)
 	rm -f $@
@@ -61,6 +68,21 @@ example: deps
 deps:
 	sh tools/install-deps.sh
 
+# libFuzzer targets (clang), each run FUZZ_TIME seconds; see docs/robustness.md.
+FUZZ_TIME ?= 300
+FUZZERS   = fuzz_rule fuzz_cond fuzz_quote
+fuzz:
+	sh tools/install-deps.sh clang
+	$(MAKE) V=fuzz CC=clang CXX=clang++ \
+	  CFLAGS="-O1 -g $(SAN) -fsanitize=fuzzer-no-link -DSK_ARENA_DEBUG" fuzzers
+	FUZZ_TIME=$(FUZZ_TIME) sh tools/fuzz.sh build/fuzz $(FUZZERS)
+
+fuzzers: $(FUZZERS:%=$(B)/%)
+.SECONDARY: $(FUZZERS:%=$(B)/%.o)
+
+$(B)/fuzz_%: $(B)/fuzz_%.o $(B)/libsigmakql.a
+	$(CXX) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Microsoft's KQL parser for the validation tests (npm registry).
 kqlcheck-deps:
 	npm ci --prefix tools/kqlcheck --no-audit --no-fund
@@ -75,5 +97,5 @@ regen:
 clean:
 	rm -rf build
 
-.PHONY: all test check example deps kqlcheck-deps install regen clean
+.PHONY: all test check example deps fuzz fuzzers kqlcheck-deps install regen clean
 -include $(wildcard $(B)/*.d)

@@ -23,6 +23,10 @@ typedef struct sk_options {
   const char *target;  /* "asim" (default when NULL) */
   const char *profile; /* "default" or "pysigma" (default when NULL) */
   const char *format;  /* "kql" (default when NULL) or "json" */
+  /* Processing pipelines (pySigma YAML format), applied before the
+   * target's own mapping. */
+  const char *const *pipelines;
+  size_t npipelines;
   /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
   const char *const *placeholders;
   size_t nplaceholders;

@@ -113,7 +113,7 @@ typedef struct absent {
 
 typedef struct mapper {
   sk_pass *p;
-  const source *src;
+  const source *src; /* NULL: a table named by a pipeline, fields as written */
   const sk_schema *schema;
   absent first_absent; /* the first test dropped in the current detection */
   bool any_absent;
@@ -260,6 +260,12 @@ static sk_node *map_match(void *ctx, sk_node *n) {
     k->as.match->type = SK_TY_STRING;
     return k;
   }
+  if (!mp->src) { /* the pipeline's own table: its fields are its columns */
+    sk_node *k = sk_match_copy(p->arena, n);
+    k->as.match->column = m->field;
+    k->as.match->type = SK_TY_STRING;
+    return k;
+  }
   const char *cols[8];
   int nc = columns_of(mp, m->field, cols, 8);
   if (nc < 0) {
@@ -320,18 +326,32 @@ static void no_route(sk_pass *p, const sk_rule *r, const char *target) {
   sk_buf_free(&ls);
 }
 
+/* A pipeline's set_state query_table: read that table, fields as written. */
+static const source *pipeline_table(sk_arena *a, const sk_rule *r, route *rt) {
+  source *src = SK_NEW(a, source);
+  src->head = sk_arena_strndup(a, r->query_table.ptr, r->query_table.len);
+  src->name = src->head;
+  src->family = "table set by a pipeline";
+  src->columns = src->table = src->fields = "";
+  *rt = (route){"", "", "", "", src->name, ""};
+  return src;
+}
+
 static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output *out) {
-  const route *rt = find_route(target, r);
-  const source *src = rt ? find_source(rt->source) : NULL;
+  route custom;
+  const route *rt = r->query_table.len ? &custom : find_route(target, r);
+  const source *src = r->query_table.len ? pipeline_table(p->arena, r, &custom)
+                      : rt                ? find_source(rt->source)
+                                          : NULL;
   if (!src) {
     no_route(p, r, target);
     return false;
   }
-  if (strcmp(target, "asim") == 0 && strcmp(src->columns, "asim") != 0)
+  if (!r->query_table.len && strcmp(target, "asim") == 0 && strcmp(src->columns, "asim") != 0)
     sk_diag_warning(p->diags, r->logsource_loc,
                     "no ASIM parser for this log source; reading the %s %s", src->family,
                     src->head);
-  mapper mp = {.p = p, .src = src, .schema = schema_set(src->columns)};
+  mapper mp = {.p = p, .src = r->query_table.len ? NULL : src, .schema = schema_set(src->columns)};
   /* Map each detection once; then resolve the condition over the result. */
   sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
   absent first = {0};

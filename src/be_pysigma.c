@@ -139,8 +139,11 @@ static const char *table_in_tree(const pipeline *pl, const sk_node *n) {
   return NULL;
 }
 
-/* By category alone; without one, by the EventID of a 'sel*' detection. */
-static const char *choose_table(const pipeline *pl, const sk_rule *r) {
+/* A pipeline's query_table; else by category alone; without a category,
+ * by the EventID of a 'sel*' detection. */
+static const char *choose_table(sk_arena *a, const pipeline *pl, const sk_rule *r) {
+  if (r->query_table.len) /* set by a pipeline: it wins */
+    return sk_arena_strndup(a, r->query_table.ptr, r->query_table.len);
   if (r->category.present) {
     EACH_ROW(pl, rt, R_ROUTE)
       if (sk_str_eqc(r->category.str, rt->a))
@@ -687,7 +690,7 @@ static bool has_not_none(const sk_node *n) {
 }
 
 static bool compile(const pipeline *pl, sk_pass *p, const sk_rule *r, sk_output *out) {
-  const char *table = choose_table(pl, r);
+  const char *table = choose_table(p->arena, pl, r);
   if (!table) {
     sk_loc at = r->category.present ? r->category.loc : r->logsource_loc;
     sk_diag_error(p->diags, at,

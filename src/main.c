@@ -36,6 +36,9 @@ static const char usage[] =
     "                       json: one JSON object per rule (JSON Lines) with its\n"
     "                         queries, table, errors and warnings\n"
     "  -o, --output FILE    write the output to FILE (replaced atomically)\n"
+    "  -p, --pipeline FILE  a processing pipeline in pySigma's YAML format\n"
+    "                         (field_name_mapping, add_condition, change_logsource,\n"
+    "                         set_state query_table, ...); may be repeated\n"
     "      --placeholder NAME=V1[,V2...]\n"
     "                       values of %NAME% in values with the expand modifier;\n"
     "                         may be repeated\n"
@@ -184,11 +187,14 @@ static bool write_atomic(const char *path, const char *data, size_t len) {
 
 static int convert_with(int argc, char **argv, strvec *inputs, strvec *placeholders);
 
+static strvec pipeline_files; /* -p FILE, in the order given */
+
 static int convert(int argc, char **argv) {
   strvec inputs = {0}, placeholders = {0};
   int rc = convert_with(argc, argv, &inputs, &placeholders);
   free(inputs.v);
   free(placeholders.v);
+  free(pipeline_files.v);
   return rc;
 }
 
@@ -200,7 +206,7 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char **slot = NULL;
-    bool ph = false;
+    bool ph = false, pipe = false;
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
       push(inputs, (char *)a);
       continue;
@@ -227,6 +233,8 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
       slot = &output;
     else if (IS("--placeholder"))
       ph = true;
+    else if (IS("-p") || IS("--pipeline"))
+      pipe = true;
     else
       return (usage_error("unknown option '%s'", a));
 #undef IS
@@ -238,6 +246,8 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
       return (usage_error("option '%s' needs a value", a));
     if (ph)
       push(placeholders, (char *)val);
+    else if (pipe)
+      push(&pipeline_files, (char *)val);
     else
       *slot = val;
   }
@@ -245,6 +255,8 @@ static int convert_with(int argc, char **argv, strvec *inputs, strvec *placehold
     return (usage_error("%s", "convert: no rule files given"));
   opts.placeholders = (const char *const *)placeholders->v;
   opts.nplaceholders = placeholders->n;
+  opts.pipelines = (const char *const *)pipeline_files.v;
+  opts.npipelines = pipeline_files.n;
   char *err = NULL;
   sk_ctx *ctx = sk_ctx_new(&opts, &err);
   if (!ctx) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
+#include "re2_check.h"
 #include "rule.h"
 
 typedef enum modid {
@@ -867,6 +868,25 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
     if (type == M_RE && v.len == 0) {
       sk_diag_error(p->diags, n->loc, "empty regular expression");
       return NULL;
+    }
+    if (type == M_RE) { /* RE2 runs 'matches regex': ask it, flags included */
+      sk_buf re = SK_BUF_INIT;
+      if (it->has[M_I] || it->has[M_M] || it->has[M_S])
+        sk_buf_printf(&re, "(?%s%s%s)", it->has[M_I] ? "i" : "", it->has[M_M] ? "m" : "",
+                      it->has[M_S] ? "s" : "");
+      sk_buf_put(&re, v.s, v.len);
+      char *err = NULL;
+      bool good = sk_re2_check(re.ptr, re.len, &err);
+      sk_buf_free(&re);
+      if (!good) {
+        sk_diag_error(p->diags, n->loc, "RE2 rejects this regular expression: %s", err);
+        if (!strncmp(err, "invalid perl operator", 21) || !strncmp(err, "invalid escape", 14) ||
+            !strncmp(err, "bad repetition", 14))
+          sk_diag_note(p->diags, n->loc, "KQL runs RE2, which has no lookaround, "
+                                         "backreferences or possessive quantifiers");
+        free(err);
+        return NULL;
+      }
     }
     node = match_node(it, n);
     m = node->as.match;

@@ -30,6 +30,7 @@ typedef struct sk_rule {
   sk_loc loc;      /* start of the document */
   sk_field title, id, name, status, level, description, author, date, modified, license;
   sk_field category, product, service;
+  sk_str query_table; /* set by a pipeline's set_state: the table to read */
   sk_loc logsource_loc;
   sk_str *tags;
   uint32_t ntags;

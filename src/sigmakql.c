@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "format.h"
+#include "pipeline.h"
 
 struct sk_ctx {
   const sk_backend *backend;
@@ -19,6 +20,7 @@ struct sk_ctx {
   sk_arena arena; /* one file's rules; reset per call */
   sk_placeholder *placeholders;
   sk_passopts passopts;
+  sk_pipelines *pipelines; /* in perm */
 };
 
 static char *fmt_error(const char *fmt, const char *arg) {
@@ -91,6 +93,23 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
       }
     ctx->passopts.placeholders = ctx->placeholders;
     ctx->passopts.nplaceholders = opts->nplaceholders;
+  }
+  if (opts && opts->npipelines) {
+    sk_diags d = {0};
+    if (!sk_pipelines_load(&ctx->perm, &d, opts->pipelines, opts->npipelines, &ctx->pipelines)) {
+      sk_buf text = SK_BUF_INIT;
+      sk_diags_render(&d, &text);
+      if (text.len && text.ptr[text.len - 1] == '\n')
+        text.ptr[--text.len] = '\0';
+      if (error)
+        *error = sk_buf_detach(&text, NULL);
+      else
+        sk_buf_free(&text);
+      sk_diags_clear(&d);
+      sk_ctx_free(ctx);
+      return NULL;
+    }
+    sk_diags_clear(&d);
   }
   return ctx;
 }
@@ -177,7 +196,8 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     sk_output q = {0};
     out->rules++;
     sk_rule_result *rr = new_record(out, (unsigned)i);
-    bool built = sk_rule_build(&pass, &src, rules[i], &rule);
+    bool built = sk_rule_build(&pass, &src, rules[i], &rule) &&
+                 sk_pipelines_apply(&pass, ctx->pipelines, &rule);
     rr->id = dup_field(&rule.id);
     rr->title = dup_field(&rule.title);
     rr->level = dup_field(&rule.level);

@@ -59,3 +59,13 @@ grep -q "^TargetFilePath	string	TargetFilename" "$tmp/cli.out" && ok ||
   bad "cli: list fields shows the Sigma fields behind a column" "$tmp/cli.out"
 expect "list fields of an unknown table" 2 "$SK" list fields NoSuchTable
 expect "list without what" 2 "$SK" list
+
+# pipelines: a bad one is a usage error with its position
+printf 'transformations:\n  - type: frobnicate\n' > "$tmp/bad-pipeline.yml"
+expect "unsupported pipeline transformation" 2 "$SK" convert -p "$tmp/bad-pipeline.yml" "$cli_dir/good.yml"
+grep -q "bad-pipeline.yml:2:11: error: unsupported transformation type 'frobnicate'" "$tmp/cli.err" && ok ||
+  bad "cli: a bad pipeline names the position" "$tmp/cli.err"
+printf 'transformations:\n  - type: rule_failure\n    message: not for this SIEM\n' > "$tmp/fail-pipeline.yml"
+expect "rule_failure fails the rule" 1 "$SK" convert -p "$tmp/fail-pipeline.yml" "$cli_dir/good.yml"
+grep -q "rule refused by pipeline .*: not for this SIEM" "$tmp/cli.err" && ok ||
+  bad "cli: rule_failure says why" "$tmp/cli.err"

@@ -136,6 +136,8 @@ if command -v node >/dev/null 2>&1 && [ -d "$root/tools/kqlcheck/node_modules" ]
    [ -d "$SHARED/reference/schemas" ]; then
   : > "$tmp/kql.jsonl"
   for f in "$here"/golden/*/*.kql; do
+    # a case reading a table only its pipeline knows has nothing to bind to
+    [ -e "$(dirname "$f")/no-kqlcheck" ] && continue
     to_jsonl "$f" "golden/$(basename "$(dirname "$f")")/$(basename "$f")" >> "$tmp/kql.jsonl"
   done
   if [ -d "$SHARED/corpus/sigma/rules" ]; then
