@@ -14,12 +14,28 @@ typedef struct sk_output {
   const char *family; /* what kind of table: "ASIM parser", ... */
 } sk_output;
 
+/* A rule compiled for use inside a larger query (correlations): where it
+ * reads from, and how its fields map there. */
+typedef struct sk_parts {
+  const char *head;   /* table or function */
+  const char *filter; /* route filter, "" for none */
+  const char *where;  /* the rule's predicate */
+  const char *family;
+  void *mapper; /* backend state for map_field */
+  /* The KQL column or expression of a Sigma field in this rule's table;
+   * NULL after reporting an error at loc (unknown or absent field). */
+  const char *(*map_field)(void *mapper, sk_str field, sk_loc loc);
+} sk_parts;
+
 typedef struct sk_backend {
   const char *target;  /* -t value */
   const char *profile; /* --profile value */
   const char *summary; /* one line for --help and 'list targets' */
   /* Appends the rule's queries to out; false after reporting errors. */
   bool (*compile)(sk_pass *p, const sk_rule *r, sk_output *out);
+  /* As compile, for a rule a correlation refers to; NULL when the backend
+   * does not support correlations. */
+  bool (*parts)(sk_pass *p, const sk_rule *r, sk_parts *out);
 } sk_backend;
 
 extern const sk_backend sk_backend_asim;

@@ -337,7 +337,8 @@ static const source *pipeline_table(sk_arena *a, const sk_rule *r, route *rt) {
   return src;
 }
 
-static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output *out) {
+/* Routes, maps and folds a rule: the parts of its query. */
+static bool build(const char *target, sk_pass *p, const sk_rule *r, sk_parts *out) {
   route custom;
   const route *rt = r->query_table.len ? &custom : find_route(target, r);
   const source *src = r->query_table.len ? pipeline_table(p->arena, r, &custom)
@@ -351,35 +352,36 @@ static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output 
     sk_diag_warning(p->diags, r->logsource_loc,
                     "no ASIM parser for this log source; reading the %s %s", src->family,
                     src->head);
-  mapper mp = {.p = p, .src = r->query_table.len ? NULL : src, .schema = schema_set(src->columns)};
+  mapper *mp = SK_NEW(p->arena, mapper);
+  *mp = (mapper){.p = p, .src = r->query_table.len ? NULL : src, .schema = schema_set(src->columns)};
   /* Map each detection once; then resolve the condition over the result. */
   sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
   absent first = {0};
   bool ok = true;
   for (uint32_t i = 0; i < r->ndets; i++) {
     dets[i] = r->dets[i];
-    mp.any_absent = false;
-    sk_node *t = sk_map_tree(p->arena, r->dets[i].tree, map_match, &mp);
+    mp->any_absent = false;
+    sk_node *t = sk_map_tree(p->arena, r->dets[i].tree, map_match, mp);
     if (!t) {
       ok = false;
       continue;
     }
     t = sk_fold(p->arena, t);
     dets[i].tree = t;
-    if (!mp.any_absent)
+    if (!mp->any_absent)
       continue;
     if (!first.field.len)
-      first = mp.first_absent;
+      first = mp->first_absent;
     if (t->kind == SK_N_FALSE)
-      sk_diag_warning(p->diags, mp.first_absent.loc,
+      sk_diag_warning(p->diags, mp->first_absent.loc,
                       "detection '%.*s' can never match on %s: it has no column for '%.*s'; "
                       "it is dropped",
                       (int)r->dets[i].name.len, r->dets[i].name.ptr, src->head,
-                      (int)mp.first_absent.field.len, mp.first_absent.field.ptr);
+                      (int)mp->first_absent.field.len, mp->first_absent.field.ptr);
     else
-      sk_diag_warning(p->diags, mp.first_absent.loc,
+      sk_diag_warning(p->diags, mp->first_absent.loc,
                       "%s has no column for '%.*s'; its tests in detection '%.*s' never match",
-                      src->head, (int)mp.first_absent.field.len, mp.first_absent.field.ptr,
+                      src->head, (int)mp->first_absent.field.len, mp->first_absent.field.ptr,
                       (int)r->dets[i].name.len, r->dets[i].name.ptr);
   }
   if (!ok)
@@ -401,14 +403,59 @@ static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output 
     return false;
   }
   sk_buf q = SK_BUF_INIT;
-  sk_buf_puts(&q, src->head);
-  if (rt->filter[0])
-    sk_buf_printf(&q, "\n| where %s", rt->filter);
-  sk_buf_puts(&q, "\n| where ");
   sk_kql_render(&q, tree);
-  sk_output_add(p->arena, out, q.ptr, q.len);
-  out->table = src->head;
+  out->where = sk_arena_strndup(p->arena, q.ptr, q.len);
+  sk_buf_free(&q);
+  out->head = src->head;
+  out->filter = rt->filter;
   out->family = src->family;
+  out->mapper = mp;
+  return true;
+}
+
+/* sk_parts.map_field: the first alternative of a field's mapping. */
+static const char *map_field(void *ctx, sk_str field, sk_loc loc) {
+  mapper *mp = ctx;
+  if (!mp->src) /* a pipeline's table: fields as written */
+    return sk_arena_strndup(mp->p->arena, field.ptr, field.len);
+  const char *cols[8];
+  int n = columns_of(mp, field, cols, 8);
+  if (n <= 0) {
+    sk_diag_error(mp->p->diags, loc, "%s has no column for '%.*s'", mp->src->head,
+                  (int)field.len, field.ptr);
+    return NULL;
+  }
+  if (n > 1)
+    sk_diag_warning(mp->p->diags, loc, "'%.*s' maps to several columns of %s; using %s",
+                    (int)field.len, field.ptr, mp->src->head, cols[0]);
+  if (sk_kql_ident_ok(sk_str_c(cols[0])) || strchr(cols[0], '('))
+    return cols[0];
+  sk_buf b = SK_BUF_INIT; /* a column name that needs quoting */
+  sk_kql_ident(&b, sk_str_c(cols[0]));
+  const char *s = sk_arena_strndup(mp->p->arena, b.ptr, b.len);
+  sk_buf_free(&b);
+  return s;
+}
+
+static bool parts(const char *target, sk_pass *p, const sk_rule *r, sk_parts *out) {
+  if (!build(target, p, r, out))
+    return false;
+  out->map_field = map_field;
+  return true;
+}
+
+static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output *out) {
+  sk_parts pt;
+  if (!build(target, p, r, &pt))
+    return false;
+  sk_buf q = SK_BUF_INIT;
+  sk_buf_puts(&q, pt.head);
+  if (pt.filter[0])
+    sk_buf_printf(&q, "\n| where %s", pt.filter);
+  sk_buf_printf(&q, "\n| where %s", pt.where);
+  sk_output_add(p->arena, out, q.ptr, q.len);
+  out->table = pt.head;
+  out->family = pt.family;
   sk_buf_free(&q);
   return true;
 }
@@ -417,8 +464,14 @@ static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output 
   static bool compile_##t(sk_pass *p, const sk_rule *r, sk_output *out) {                \
     return compile(#t, p, r, out);                                                      \
   }                                                                                      \
-  const sk_backend sk_backend_##t = {                                                    \
-      .target = #t, .profile = "default", .summary = summary_text, .compile = compile_##t};
+  static bool parts_##t(sk_pass *p, const sk_rule *r, sk_parts *out) {                   \
+    return parts(#t, p, r, out);                                                        \
+  }                                                                                      \
+  const sk_backend sk_backend_##t = {.target = #t,                                       \
+                                     .profile = "default",                               \
+                                     .summary = summary_text,                            \
+                                     .compile = compile_##t,                             \
+                                     .parts = parts_##t};
 
 TARGET(asim, "Microsoft Sentinel: ASIM parsers (_Im_*), native tables where none exists")
 TARGET(xdr, "Microsoft Defender XDR advanced hunting tables")
