@@ -136,15 +136,6 @@ static bool known_elsewhere(const source *src, sk_str f) {
   return false;
 }
 
-static bool is_identifier(sk_str s) {
-  if (!s.len || !(sk_is_alpha((unsigned char)s.ptr[0]) || s.ptr[0] == '_'))
-    return false;
-  for (size_t i = 1; i < s.len; i++)
-    if (!(sk_is_alnum((unsigned char)s.ptr[i]) || s.ptr[i] == '_'))
-      return false;
-  return true;
-}
-
 /* Resolves a Sigma field to its column alternatives (arena strings);
  * 0 when the source lacks it, -1 when it is unknown. */
 static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
@@ -165,7 +156,7 @@ static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
     out[0] = c->name;
     return 1;
   }
-  if (is_identifier(field))
+  if (sk_str_is_ident(field))
     for (size_t i = 0; i < COUNT(fields); i++)
       if (fields[i].kind == F_FALLBACK && strcmp(fields[i].fields, src->fields) == 0) {
         sk_buf b = SK_BUF_INIT;

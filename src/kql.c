@@ -60,6 +60,8 @@ static bool must_escape(utf8proc_int32_t cp) {
          c == UTF8PROC_CATEGORY_CN;
 }
 
+static bool is_control(utf8proc_int32_t cp) { return cp < 0x20 || cp == 0x7f; }
+
 static void put_u(sk_buf *out, utf8proc_int32_t cp) {
   if (cp >= 0x10000) { /* a surrogate pair, as \u escapes are UTF-16 units */
     unsigned c = (unsigned)cp - 0x10000;
@@ -70,6 +72,9 @@ static void put_u(sk_buf *out, utf8proc_int32_t cp) {
 }
 
 void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
+  /* The reference converter escapes nothing but \ and ": only the control
+   * characters that would break the line are escaped in its form. */
+  bool (*escape)(utf8proc_int32_t) = flags & SK_Q_PYSIGMA ? is_control : must_escape;
   bool escapes = false, backslash = false;
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s.ptr;
   for (size_t i = 0; i < s.len;) {
@@ -78,7 +83,7 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
     if (k <= 0) {
       escapes = true;
       k = 1;
-    } else if (must_escape(cp)) {
+    } else if (escape(cp)) {
       escapes = true;
     } else if (cp == '\\') {
       backslash = true;
@@ -118,7 +123,7 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
     case '\r': sk_buf_puts(out, "\\r"); break;
     case '\t': sk_buf_puts(out, "\\t"); break;
     default:
-      if (must_escape(cp))
+      if (escape(cp))
         put_u(out, cp);
       else
         sk_buf_put(out, s.ptr + i, (size_t)k);

@@ -6,7 +6,8 @@
 #include "ast.h"
 
 enum {
-  SK_Q_PYSIGMA = 1 << 0,    /* the reference converter's form: always "..." */
+  SK_Q_PYSIGMA = 1 << 0,    /* the reference converter's form: always "...",
+                               only control characters escaped */
   SK_Q_NOVERBATIM = 1 << 1, /* always "..." with escapes */
   SK_Q_SINGLE = 1 << 2,     /* '...' with escapes (for ['name']) */
 };

@@ -141,8 +141,6 @@ static bool load_conditions(sk_arena *a, sk_diags *d, const sk_ynode *tn, transf
   return true;
 }
 
-static bool is_name(sk_str s);
-
 static bool load_transform(sk_arena *a, sk_diags *d, const sk_ynode *tn, transform *t) {
   if (tn->kind != SK_Y_MAP) {
     sk_diag_error(d, tn->loc, "a transformation must be a mapping");
@@ -203,7 +201,7 @@ static bool load_transform(sk_arena *a, sk_diags *d, const sk_ynode *tn, transfo
                     (int)key->str.len, key->str.ptr);
       return false;
     }
-    if (t->arg && !is_name(t->arg->str)) {
+    if (t->arg && !sk_str_is_ident(t->arg->str)) {
       sk_diag_error(d, t->arg->loc, "query_table must be a table or function name");
       return false;
     }
@@ -214,15 +212,6 @@ static bool load_transform(sk_arena *a, sk_diags *d, const sk_ynode *tn, transfo
     break;
   }
   return t->arg != NULL && load_conditions(a, d, tn, t);
-}
-
-static bool is_name(sk_str s) {
-  if (!s.len || !(sk_is_alpha((unsigned char)s.ptr[0]) || s.ptr[0] == '_'))
-    return false;
-  for (size_t i = 1; i < s.len; i++)
-    if (!(sk_is_alnum((unsigned char)s.ptr[i]) || s.ptr[i] == '_'))
-      return false;
-  return true;
 }
 
 static int by_priority(const void *x, const void *y) {

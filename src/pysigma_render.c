@@ -67,35 +67,23 @@ static void ps_col(sk_buf *out, const sk_match *m) {
  * instead (deviation 'bad-escape'). Control characters are escaped so
  * that a query stays one valid line. */
 static void ps_string(sk_buf *out, sk_str v) {
-  sk_buf_putc(out, '"');
+  sk_buf t = SK_BUF_INIT;
   for (size_t i = 0; i < v.len; i++) {
-    unsigned char ch = (unsigned char)v.ptr[i];
-    if (ch == (unsigned char)SK_WILD_STAR || ch == (unsigned char)SK_WILD_ONE || ch == '*')
-      sk_buf_putc(out, '*');
-    else if (ch == '\\' || ch == '"')
-      sk_buf_putc(out, '\\'), sk_buf_putc(out, (char)ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      sk_buf_printf(out, "\\u%04X", ch);
-    else
-      sk_buf_putc(out, (char)ch);
+    char ch = v.ptr[i];
+    sk_buf_putc(&t, ch == SK_WILD_STAR || ch == SK_WILD_ONE ? '*' : ch);
   }
-  sk_buf_putc(out, '"');
+  sk_kql_quote(out, (sk_str){t.ptr ? t.ptr : "", t.len}, SK_Q_PYSIGMA);
+  sk_buf_free(&t);
 }
 
-/* E(t): regex text in quotes, only \ and " escaped. */
+/* E(t): regex text in quotes, only \ and " escaped (and control
+ * characters, as everywhere). */
 static void ps_regex(sk_buf *out, sk_str flags, sk_str re) {
-  sk_buf_putc(out, '"');
-  sk_buf_putstr(out, flags);
-  for (size_t i = 0; i < re.len; i++) {
-    unsigned char ch = (unsigned char)re.ptr[i];
-    if (ch == '\\' || ch == '"')
-      sk_buf_putc(out, '\\'), sk_buf_putc(out, (char)ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      sk_buf_printf(out, "\\u%04X", ch);
-    else
-      sk_buf_putc(out, (char)ch);
-  }
-  sk_buf_putc(out, '"');
+  sk_buf t = SK_BUF_INIT;
+  sk_buf_putstr(&t, flags);
+  sk_buf_putstr(&t, re);
+  sk_kql_quote(out, (sk_str){t.ptr ? t.ptr : "", t.len}, SK_Q_PYSIGMA);
+  sk_buf_free(&t);
 }
 
 static bool wild(char ch) { return ch == SK_WILD_STAR || ch == SK_WILD_ONE; }

@@ -56,6 +56,16 @@ static inline int sk_str_cmp(sk_str a, sk_str b) {
   return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* [A-Za-z_][A-Za-z0-9_]*: a name usable as is in KQL and in our data. */
+static inline bool sk_str_is_ident(sk_str s) {
+  if (!s.len || !(sk_is_alpha((unsigned char)s.ptr[0]) || s.ptr[0] == '_'))
+    return false;
+  for (size_t i = 1; i < s.len; i++)
+    if (!(sk_is_alnum((unsigned char)s.ptr[i]) || s.ptr[i] == '_'))
+      return false;
+  return true;
+}
+
 /* Edit distance, ASCII case-insensitive; SIZE_MAX for strings over 64
  * bytes. For "did you mean" notes. */
 size_t sk_edit_distance(sk_str a, sk_str b);
