@@ -185,7 +185,11 @@ static void ps_leaf(sk_buf *out, const sk_match *m) {
     return;
   case SK_MOP_BOOL:
     ps_col(out, m);
-    sk_buf_puts(out, m->bval ? " =~ true" : " =~ false");
+    /* Deviation 'bool-string-column': =~ needs a string on both sides. */
+    if (m->type == SK_TY_STRING)
+      sk_buf_puts(out, m->bval ? " =~ \"true\"" : " =~ \"false\"");
+    else
+      sk_buf_puts(out, m->bval ? " =~ true" : " =~ false");
     return;
   case SK_MOP_NULL:
     sk_buf_puts(out, "isnull(");
@@ -275,7 +279,7 @@ static bool numeric_values(const sk_node *n) {
  * refuses to analyse a tree nested deeper than 300, and an n-term chain
  * nests n deep (deviation 'deep-chain'). Shorter chains stay flat, as the
  * reference writes them. */
-enum { PS_FLAT_MAX = 200, PS_CHUNK = 100 };
+enum { PS_FLAT_MAX = 400, PS_CHUNK = 100 };
 
 static void join_terms(sk_buf *out, sk_buf *terms, size_t n, const char *sep) {
   size_t per = n > PS_FLAT_MAX ? PS_CHUNK : n;
@@ -314,6 +318,9 @@ static void ps_in_list(sk_buf *out, const sk_node *n) {
   /* Deviation 'int-column-string-list': on a numeric column the reference
    * quotes the numbers ("53"), which KQL rejects; they stay numbers. */
   bool numeric = !and && sk_type_is_numeric((sk_type)col->type) && numeric_values(n);
+  /* Deviation 'text-list-numeric-column': text values on a numeric column
+   * compare with the column's text. */
+  bool as_text = !and && sk_type_is_numeric((sk_type)col->type) && !numeric;
   sk_buf *terms = new_terms(n->n + 1);
   size_t nt = 0;
   uint32_t plain = 0;
@@ -324,7 +331,11 @@ static void ps_in_list(sk_buf *out, const sk_node *n) {
     sk_buf *t = &terms[0];
     if (plain++ == 0) {
       nt = 1;
+      if (as_text)
+        sk_buf_puts(t, "tostring(");
       ps_col(t, col);
+      if (as_text)
+        sk_buf_putc(t, ')');
       sk_buf_puts(t, and ? " has_all (" : numeric ? " in (" : " in~ (");
     } else {
       sk_buf_puts(t, ", ");

@@ -411,6 +411,19 @@ const CLASSES = [
     },
   },
   {
+    // Reference: text values in~ a numeric column, LongCol in~ ("0x3e7")
+    // (KS107: in~ needs strings). Ours: tostring(LongCol) in~ ("0x3e7").
+    name: 'text-list-numeric-column',
+    candidates(cur, p, ctx) {
+      const view = ctx.view(cur);
+      const re = new RegExp(`tostring\\((${IDENT})\\)(?= !?in~ \\()`, 'g');
+      return regexAt(view, p, re, (m, start, end) => {
+        if (!ctx.cols.is(ctx.table, m[1], 'number', ctx.assumed)) return null;
+        return { start, end, text: m[1] };
+      });
+    },
+  },
+  {
     // Reference: a boolean compared with a string column, StrCol =~ true (KS106).
     // Ours: StrCol =~ "true".
     name: 'bool-string-column',
@@ -600,7 +613,12 @@ async function convertCorpus(target, profile, ruleFiles) {
   addOutput(res, r.stdout, crashed);
   const known = new Set(ruleFiles.map(relPath));
   if (crashed) {
+    // The last file with output may have lost documents: convert it again too.
+    const last = [...res.rules.keys()].pop();
+    if (last !== undefined) res.rules.delete(last);
     const missing = ruleFiles.filter(f => !res.rules.has(relPath(f)));
+    process.stderr.write(`conformance: ${target} ${profile}: the run over the corpus crashed (${res.batchCrash}); ` +
+      `converting the ${missing.length} rules without output one by one\n`);
     await pool(missing, 4, async file => {
       const one = await run(opts.sigmakql, [...args, file], { timeoutMs: FILE_TIMEOUT_MS });
       const what = one.timedOut ? `timed out after ${secs(FILE_TIMEOUT_MS)}` :
@@ -720,7 +738,14 @@ function compare(target, ref, ours, cols) {
 async function kqlCheck(target, items) {
   if (!items.length) return { checked: {}, rejected: {}, ms: 0 };
   const args = [KQLCHECK, '--target', TARGETS[target].kql, '--schema-dir', SCHEMA_DIR];
-  const input = items.map(it => JSON.stringify({ id: it.id, query: it.query })).join('\n') + '\n';
+  // The same text is checked once (the profiles share some queries).
+  const first = new Map();   // query -> id of its first item
+  const sameAs = new Map();  // id checked -> items with that text
+  for (const it of items) {
+    if (!first.has(it.query)) { first.set(it.query, it.id); sameAs.set(it.id, []); }
+    sameAs.get(first.get(it.query)).push(it);
+  }
+  const input = [...first].map(([query, id]) => JSON.stringify({ id, query })).join('\n') + '\n';
   const r = await run(process.execPath, args, { input, timeoutMs: KQLCHECK_TIMEOUT_MS });
   if (r.code === 77) return { skipped: `SKIP KQL validation: ${r.stderr.trim() || 'no schema directory ' + SCHEMA_DIR}` };
   if (r.code !== 0 && r.code !== 1) {
@@ -734,12 +759,18 @@ async function kqlCheck(target, items) {
   const byId = new Map(items.map(it => [it.id, it]));
   for (const line of r.stdout.split('\n')) {
     if (!line) continue;
-    const m = /^(\S+#\d+): (\d+):(\d+): (.*)$/.exec(line);
+    const m = /^(.+?#\d+): (\d+):(\d+): (.*)$/.exec(line);
     const it = m && byId.get(m[1]);
-    if (!it) { res.fatal = `kqlcheck (${target}): unexpected output: ${line.slice(0, 100)}`; continue; }
-    const rej = res.rejected[it.profile];
-    if (!rej.has(it.id)) rej.set(it.id, []);
-    rej.get(it.id).push({ line: +m[2], col: +m[3], message: m[4] });
+    if (!it || !sameAs.has(it.id)) { res.fatal = `kqlcheck (${target}): unexpected output: ${line.slice(0, 100)}`; continue; }
+    for (const same of sameAs.get(it.id)) {
+      const rej = res.rejected[same.profile];
+      if (!rej.has(same.id)) rej.set(same.id, []);
+      rej.get(same.id).push({ line: +m[2], col: +m[3], message: m[4] });
+    }
+  }
+  const nRejected = Object.values(res.rejected).reduce((n, m) => n + m.size, 0);
+  if ((r.code === 1) !== (nRejected > 0) && !res.fatal) {
+    res.fatal = `kqlcheck (${target}): exit status ${r.code} but ${nRejected} rejected queries in its output`;
   }
   return res;
 }
@@ -953,7 +984,7 @@ async function main() {
     const crashes = (py.crashes || []).length + (def.crashes || []).length;
     const parts = [];
     if (identicalText) parts.push(identicalText, `${unexplained} unexplained`);
-    else parts.push(py.unsupported ? 'pysigma not supported yet' : 'no comparison');
+    else parts.push(py.unsupported ? 'pysigma not supported yet' : py.fatal ? 'compiler error' : 'no comparison');
     parts.push(kql.rejected ? `${rejected} rejected` : 'KQL not checked');
     if (crashes) parts.push(plural(crashes, 'crash').replace('crashs', 'crashes'));
     verdict.push(`${t.target} ${parts.join(', ')}`);
