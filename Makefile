@@ -87,15 +87,41 @@ $(B)/fuzz_%: $(B)/fuzz_%.o $(B)/libsigmakql.a
 kqlcheck-deps:
 	npm ci --prefix tools/kqlcheck --no-audit --no-fund
 
+# The corpus against the reference converter and Microsoft's KQL parser
+# (needs ../shared and `make kqlcheck-deps`; skips, saying so, without).
+conformance: $(B)/sigmakql
+	node tools/conformance.js --sigmakql $(B)/sigmakql
+
 install: $(B)/sigmakql
 	install -D -m 755 $(B)/sigmakql $(DESTDIR)$(PREFIX)/bin/sigmakql
 
 regen:
 	tools/gen-keywords.sh
 	python3 tools/gen-data.py
+	python3 tools/gen-attack.py
 
 clean:
 	rm -rf build
 
-.PHONY: all test check example deps fuzz fuzzers kqlcheck-deps install regen clean
+# Benchmark (docs/benchmark.md): the libyaml floor against every target and
+# format, scaling, start-up, pathological inputs, peak RSS. Optimized build;
+# options through BENCH_ARGS, e.g. BENCH_ARGS="--runs 5 --generate 3141".
+$(B)/bench_%.o: tools/bench/%.c tools/bench/gen.h
+	@mkdir -p $(B)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/sigmakql-bench: $(B)/bench_bench.o $(B)/bench_gen.o $(B)/libsigmakql.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench:
+	$(MAKE) V=release CFLAGS="-O2 -g" build/release/sigmakql build/release/sigmakql-bench
+	build/release/sigmakql-bench --sk build/release/sigmakql $(BENCH_ARGS)
+
+# The pathological inputs alone; run.sh sources the same script.
+pathological: $(B)/sigmakql
+	SK=$(B)/sigmakql sh testdata/pathological.sh
+
+.PHONY: bench pathological
+
+.PHONY: conformance all test check example deps fuzz fuzzers kqlcheck-deps install regen clean
 -include $(wildcard $(B)/*.d)

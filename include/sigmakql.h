@@ -22,7 +22,8 @@ typedef struct sk_ctx sk_ctx;
 typedef struct sk_options {
   const char *target;  /* "asim" (default when NULL) */
   const char *profile; /* "default" or "pysigma" (default when NULL) */
-  const char *format;  /* "kql" (default when NULL) or "json" */
+  const char *format;  /* "kql" (default when NULL), "json", "arm" or
+                          "sentinel-yaml" */
   /* Processing pipelines (pySigma YAML format), applied before the
    * target's own mapping. */
   const char *const *pipelines;
@@ -30,6 +31,29 @@ typedef struct sk_options {
   /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
   const char *const *placeholders;
   size_t nplaceholders;
+  /* Sentinel analytics rules (formats arm and sentinel-yaml): how often the
+   * query runs and how far back it looks, ISO 8601 ("PT1H", "P1D") or short
+   * ("5m", "1h", "2d"); NULL means 1 hour each. */
+  const char *frequency, *period;
+  /* Statuses whose rules are deployed enabled, a comma list of stable, test,
+   * experimental, deprecated, unsupported, "none" (no status) or "all";
+   * NULL means "stable,test". */
+  const char *enabled;
+  /* Rule selection: a rule not selected is skipped (a record with
+   * skipped = 1, no diagnostics, no output). statuses: a comma list as in
+   * enabled (NULL: any); min_level: informational, low, medium, high or
+   * critical (NULL: any); tags: the rule needs one of them (ASCII case
+   * ignored; a trailing '*' matches any suffix). Deprecated and unsupported
+   * rules are skipped unless include_deprecated is set or statuses names
+   * them. */
+  const char *statuses, *min_level;
+  const char *const *tags;
+  size_t ntags;
+  int include_deprecated;
+  /* Also run the checks of 'sigmakql check' (lint.c): 'all of them',
+   * filters used without 'not', regular expressions, Sentinel's query
+   * length limit. */
+  int lint;
 } sk_options;
 
 typedef enum sk_severity_level { SK_ERROR, SK_WARNING, SK_NOTE } sk_severity_level;
@@ -55,16 +79,29 @@ typedef struct sk_rule_result {
   sk_message *messages; /* errors, warnings and notes, in report order */
   size_t nmessages;
   int ok;
+  int skipped;    /* not selected (see sk_options): not compiled, no output */
+  /* More metadata of the rule (NULL or empty when absent). */
+  char *description, *author, *date, *modified;
+  char **tags, **references, **falsepositives;
+  size_t ntags, nreferences, nfalsepositives;
+  unsigned id_line, id_column; /* where the id is written; 0 if none */
+  /* The rule's output in the context's format, one self-contained document
+   * per analytics rule: kql a query, json the rule's line, arm a template,
+   * sentinel-yaml a YAML document. None for a failed or skipped rule. */
+  char **outputs;
+  size_t noutputs;
 } sk_rule_result;
 
 typedef struct sk_result {
-  char *output;      /* the file's rules in the context's format; "" if none */
+  char *output;      /* the file's converted rules in the context's format (json:
+                        every rule that was not skipped); "" if none */
   size_t output_len;
   char *diagnostics; /* rendered "file:line:col: severity: message" text */
   sk_rule_result *rules_v; /* per rule, in document order */
   size_t nrules;
   unsigned rules;     /* rule documents seen */
   unsigned failed;    /* rules that did not convert (or the file, if unreadable) */
+  unsigned skipped;   /* rule documents not selected */
   unsigned errors, warnings;
 } sk_result;
 

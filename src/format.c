@@ -1,105 +1,74 @@
-/* format.c - the output formats.
- *   kql:  each query followed by a newline, queries separated by one blank
- *         line (the CLI adds the blank line between files).
- *   json: one JSON object per rule document (JSON Lines), for tools; a
- *         failed rule is still a line, with its errors. */
+/* format.c - the registry of output formats and what they share: the
+ * units list and the status words of selection and the enabled policy.
+ * The formats themselves are in fmt_*.c, one file each. */
 #include "format.h"
 
 #include <string.h>
 
-static void write_kql(sk_buf *out, const sk_result *res, const char *path, const char *target,
-                      const char *profile) {
-  (void)path, (void)target, (void)profile;
-  bool first = true;
-  for (size_t i = 0; i < res->nrules; i++)
-    for (size_t q = 0; q < res->rules_v[i].nqueries; q++) {
-      if (!first)
-        sk_buf_putc(out, '\n');
-      first = false;
-      sk_buf_puts(out, res->rules_v[i].queries[q]);
-      sk_buf_putc(out, '\n');
-    }
-}
-
-static void json_string(sk_buf *out, const char *s) {
-  if (!s) {
-    sk_buf_puts(out, "null");
-    return;
-  }
-  sk_buf_putc(out, '"');
-  sk_buf_json_str(out, sk_str_c(s));
-  sk_buf_putc(out, '"');
-}
-
-static void json_messages(sk_buf *out, const sk_rule_result *rr, sk_severity_level sev) {
-  bool first = true;
-  sk_buf_putc(out, '[');
-  for (size_t m = 0; m < rr->nmessages; m++) {
-    const sk_message *msg = &rr->messages[m];
-    /* A note belongs with the message before it. */
-    size_t owner = m;
-    while (owner > 0 && rr->messages[owner].severity == SK_NOTE)
-      owner--;
-    if (rr->messages[owner].severity != sev)
-      continue;
-    if (!first)
-      sk_buf_puts(out, ", ");
-    first = false;
-    sk_buf_puts(out, "{\"file\": ");
-    json_string(out, msg->file);
-    sk_buf_printf(out, ", \"line\": %u, \"column\": %u, \"severity\": ", msg->line, msg->column);
-    json_string(out, msg->severity == SK_ERROR ? "error" : msg->severity == SK_WARNING ? "warning" : "note");
-    sk_buf_puts(out, ", \"message\": ");
-    json_string(out, msg->message);
-    sk_buf_putc(out, '}');
-  }
-  sk_buf_putc(out, ']');
-}
-
-static void write_json(sk_buf *out, const sk_result *res, const char *path, const char *target,
-                       const char *profile) {
-  for (size_t i = 0; i < res->nrules; i++) {
-    const sk_rule_result *rr = &res->rules_v[i];
-    sk_buf_puts(out, "{\"path\": ");
-    json_string(out, path);
-    sk_buf_printf(out, ", \"index\": %u, \"id\": ", rr->index);
-    json_string(out, rr->id);
-    sk_buf_puts(out, ", \"title\": ");
-    json_string(out, rr->title);
-    sk_buf_puts(out, ", \"level\": ");
-    json_string(out, rr->level);
-    sk_buf_puts(out, ", \"status\": ");
-    json_string(out, rr->status);
-    sk_buf_puts(out, ", \"target\": ");
-    json_string(out, target);
-    sk_buf_puts(out, ", \"profile\": ");
-    json_string(out, profile);
-    sk_buf_puts(out, ", \"table\": ");
-    json_string(out, rr->table);
-    sk_buf_puts(out, ", \"family\": ");
-    json_string(out, rr->family);
-    sk_buf_printf(out, ", \"ok\": %s, \"queries\": [", rr->ok ? "true" : "false");
-    for (size_t q = 0; q < rr->nqueries; q++) {
-      if (q)
-        sk_buf_puts(out, ", ");
-      json_string(out, rr->queries[q]);
-    }
-    sk_buf_puts(out, "], \"errors\": ");
-    json_messages(out, rr, SK_ERROR);
-    sk_buf_puts(out, ", \"warnings\": ");
-    json_messages(out, rr, SK_WARNING);
-    sk_buf_puts(out, "}\n");
-  }
-}
-
-static const sk_format formats[] = {
-    {"kql", write_kql},
-    {"json", write_json},
+static const sk_format *const formats[] = {
+    &sk_format_kql,
+    &sk_format_json,
+    &sk_format_arm,
+    &sk_format_sentinel_yaml,
 };
+
+const char sk_format_names[] = "kql, json, arm or sentinel-yaml";
 
 const sk_format *sk_format_find(const char *name) {
   for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
-    if (strcmp(formats[i].name, name) == 0)
-      return &formats[i];
+    if (strcmp(formats[i]->name, name) == 0)
+      return formats[i];
   return NULL;
+}
+
+void sk_units_add(sk_arena *a, sk_units *u, sk_str text) {
+  if (u->n == u->cap) {
+    size_t cap = u->cap ? u->cap * 2 : 4;
+    sk_str *v = sk_arena_array(a, cap, sizeof *v);
+    if (u->n)
+      memcpy(v, u->v, u->n * sizeof *v);
+    u->v = v;
+    u->cap = cap;
+  }
+  u->v[u->n++] = text;
+}
+
+static const struct {
+  const char *name;
+  unsigned bit;
+} statuses[] = {
+    {"stable", SK_ST_STABLE},         {"test", SK_ST_TEST},
+    {"experimental", SK_ST_EXPERIMENTAL}, {"deprecated", SK_ST_DEPRECATED},
+    {"unsupported", SK_ST_UNSUPPORTED}, {"none", SK_ST_NONE},
+    {"all", SK_ST_ALL},
+};
+
+unsigned sk_status_bit(sk_str status, bool present) {
+  if (present)
+    for (size_t i = 0; i + 2 < sizeof statuses / sizeof *statuses; i++)
+      if (sk_str_eqc(status, statuses[i].name))
+        return statuses[i].bit;
+  return SK_ST_NONE;
+}
+
+bool sk_status_mask(const char *list, unsigned *mask) {
+  *mask = 0;
+  const char *p = list;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    sk_str w = {p, end ? (size_t)(end - p) : strlen(p)};
+    while (w.len && sk_is_space((unsigned char)w.ptr[0]))
+      w.ptr++, w.len--;
+    while (w.len && sk_is_space((unsigned char)w.ptr[w.len - 1]))
+      w.len--;
+    size_t i = 0, n = sizeof statuses / sizeof *statuses;
+    while (i < n && !sk_str_eqc(w, statuses[i].name))
+      i++;
+    if (i == n)
+      return false;
+    *mask |= statuses[i].bit;
+    if (!end)
+      return true;
+    p = end + 1;
+  }
 }

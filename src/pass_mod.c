@@ -880,10 +880,6 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
       sk_buf_free(&re);
       if (!good) {
         sk_diag_error(p->diags, n->loc, "RE2 rejects this regular expression: %s", err);
-        if (!strncmp(err, "invalid perl operator", 21) || !strncmp(err, "invalid escape", 14) ||
-            !strncmp(err, "bad repetition", 14))
-          sk_diag_note(p->diags, n->loc, "KQL runs RE2, which has no lookaround, "
-                                         "backreferences or possessive quantifiers");
         free(err);
         return NULL;
       }

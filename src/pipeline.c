@@ -211,7 +211,12 @@ static bool load_transform(sk_arena *a, sk_diags *d, const sk_ynode *tn, transfo
     t->arg = want(d, tn, "message", SK_Y_SCALAR, true);
     break;
   }
-  return t->arg != NULL && load_conditions(a, d, tn, t);
+  if (t->arg != NULL && load_conditions(a, d, tn, t))
+    return true;
+  if (t->has_re)
+    regfree(&t->re);
+  t->has_re = false;
+  return false;
 }
 
 static int by_priority(const void *x, const void *y) {
@@ -296,6 +301,12 @@ bool sk_pipelines_load(sk_arena *a, sk_diags *d, const char *const *paths, size_
     qsort(pl->v, pl->n, sizeof *pl->v, by_priority);
   *out = pl;
   return ok;
+}
+
+void sk_pipelines_free(sk_pipelines *pl) {
+  for (size_t i = 0; pl && i < pl->n; i++)
+    if (pl->v[i].has_re)
+      regfree(&pl->v[i].re);
 }
 
 /* ---- conditions ---- */

@@ -17,6 +17,9 @@ typedef struct sk_pipelines sk_pipelines;
 bool sk_pipelines_load(sk_arena *a, sk_diags *d, const char *const *paths, size_t n,
                        sk_pipelines **out);
 
+/* Releases what the arena does not own (compiled regular expressions). */
+void sk_pipelines_free(sk_pipelines *pl);
+
 /* Applies every transformation whose conditions hold to rule r. False
  * after reporting errors (rule_failure, bad values). */
 bool sk_pipelines_apply(sk_pass *p, const sk_pipelines *pl, sk_rule *r);

@@ -10,7 +10,9 @@
 
 #include "backend.h"
 #include "format.h"
+#include "lint.h"
 #include "pipeline.h"
+#include "sentinel.h"
 
 struct sk_ctx {
   const sk_backend *backend;
@@ -21,7 +23,75 @@ struct sk_ctx {
   sk_placeholder *placeholders;
   sk_passopts passopts;
   sk_pipelines *pipelines; /* in perm */
+  sk_fmtopts fopts;         /* what the output formats take */
+  unsigned statuses;        /* selection: SK_ST_* bits; 0 means any */
+  int min_level;            /* selection: -1 any, else a level_rank() */
+  const char **tags;        /* selection patterns, in perm */
+  size_t ntags;
+  bool include_deprecated, lint;
 };
+
+static char *fmt_error2(const char *fmt, const char *a, const char *b) {
+  sk_buf m = SK_BUF_INIT;
+  sk_buf_printf(&m, fmt, a, b);
+  return sk_buf_detach(&m, NULL);
+}
+
+/* informational 0 ... critical 4; -1 for anything else. */
+static int level_rank(sk_str level) {
+  static const char *const levels[] = {"informational", "low", "medium", "high", "critical"};
+  for (int i = 0; i < 5; i++)
+    if (sk_str_eqc(level, levels[i]))
+      return i;
+  return -1;
+}
+
+/* The Sentinel and selection options; false with *error set. */
+static bool set_rule_options(sk_ctx *ctx, const sk_options *opts, char **error) {
+  static const char statuses_expected[] =
+      "(expected a comma list of stable, test, experimental, deprecated, unsupported, none or "
+      "all)";
+  const char *freq = opts && opts->frequency ? opts->frequency : "PT1H";
+  const char *period = opts && opts->period ? opts->period : "PT1H";
+  const char *why;
+  if (!sk_duration_parse(freq, &ctx->fopts.frequency, &why)) {
+    *error = fmt_error2("invalid frequency '%s': %s", freq, why);
+    return false;
+  }
+  if (!sk_duration_parse(period, &ctx->fopts.period, &why)) {
+    *error = fmt_error2("invalid period '%s': %s", period, why);
+    return false;
+  }
+  if ((why = sk_durations_check(ctx->fopts.frequency, ctx->fopts.period))) {
+    sk_buf m = SK_BUF_INIT;
+    sk_buf_printf(&m, "frequency '%s' and period '%s': %s", freq, period, why);
+    *error = sk_buf_detach(&m, NULL);
+    return false;
+  }
+  const char *enabled = opts && opts->enabled ? opts->enabled : "stable,test";
+  if (!sk_status_mask(enabled, &ctx->fopts.enabled)) {
+    *error = fmt_error2("invalid enabled statuses '%s' %s", enabled, statuses_expected);
+    return false;
+  }
+  if (opts && opts->statuses && !sk_status_mask(opts->statuses, &ctx->statuses)) {
+    *error = fmt_error2("invalid statuses '%s' %s", opts->statuses, statuses_expected);
+    return false;
+  }
+  ctx->min_level = -1;
+  if (opts && opts->min_level && (ctx->min_level = level_rank(sk_str_c(opts->min_level))) < 0) {
+    *error = fmt_error2("invalid level '%s' (expected %s)", opts->min_level,
+                        "informational, low, medium, high or critical");
+    return false;
+  }
+  if (opts && opts->ntags) {
+    ctx->tags = sk_arena_array(&ctx->perm, opts->ntags, sizeof *ctx->tags);
+    for (size_t i = 0; i < opts->ntags; i++)
+      ctx->tags[ctx->ntags++] = sk_arena_strndup(&ctx->perm, opts->tags[i], strlen(opts->tags[i]));
+  }
+  ctx->include_deprecated = opts && opts->include_deprecated;
+  ctx->lint = opts && opts->lint;
+  return true;
+}
 
 static char *fmt_error(const char *fmt, const char *arg) {
   size_t n = strlen(fmt) + strlen(arg) + 1;
@@ -72,7 +142,7 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   const sk_format *f = sk_format_find(opts && opts->format ? opts->format : "kql");
   if (!f) {
     if (error)
-      *error = fmt_error("unknown format '%s' (expected kql or json)", opts->format);
+      *error = fmt_error2("unknown format '%s' (expected %s)", opts->format, sk_format_names);
     return NULL;
   }
   sk_ctx *ctx = sk_xmalloc(sizeof *ctx);
@@ -81,6 +151,17 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   ctx->format = f;
   ctx->target = b->target;
   ctx->profile = b->profile;
+  ctx->fopts.target = b->target;
+  ctx->fopts.profile = b->profile;
+  char *opt_error = NULL;
+  if (!set_rule_options(ctx, opts, &opt_error)) {
+    if (error)
+      *error = opt_error;
+    else
+      free(opt_error);
+    sk_ctx_free(ctx);
+    return NULL;
+  }
   if (opts && opts->nplaceholders) {
     ctx->placeholders = sk_arena_array(&ctx->perm, opts->nplaceholders, sizeof *ctx->placeholders);
     for (size_t i = 0; i < opts->nplaceholders; i++)
@@ -117,6 +198,7 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
 void sk_ctx_free(sk_ctx *ctx) {
   if (!ctx)
     return;
+  sk_pipelines_free(ctx->pipelines);
   sk_arena_free(&ctx->perm);
   sk_arena_free(&ctx->arena);
   free(ctx);
@@ -157,16 +239,136 @@ static void take_messages(sk_rule_result *rr, const sk_diags *d, size_t from) {
   }
 }
 
-static void finish(sk_ctx *ctx, const char *path, sk_result *out, sk_diags *d) {
+static char **dup_list(const sk_ynode *n, size_t *count) {
+  *count = 0;
+  if (!n || sk_yaml_is_null(n) || (n->kind != SK_Y_SEQ && n->kind != SK_Y_SCALAR))
+    return NULL;
+  uint32_t len = n->kind == SK_Y_SEQ ? n->n : 1;
+  char **v = sk_xmalloc((len ? len : 1) * sizeof *v);
+  for (uint32_t i = 0; i < len; i++) {
+    const sk_ynode *item = n->kind == SK_Y_SEQ ? n->kids[i] : n;
+    if (item->kind == SK_Y_SCALAR)
+      v[(*count)++] = dup_str(item->str);
+  }
+  return v;
+}
+
+static void free_list(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* A scalar value of a rule document, or NULL. */
+static const sk_ynode *doc_scalar(const sk_ynode *doc, const char *key) {
+  const sk_ynode *n = doc && doc->kind == SK_Y_MAP ? sk_ymap_get(doc, key) : NULL;
+  return n && n->kind == SK_Y_SCALAR ? n : NULL;
+}
+
+/* "attack.t1059*" matches "attack.t1059.001"; ASCII case is ignored. */
+static bool tag_matches(sk_str tag, const char *pattern) {
+  size_t n = strlen(pattern);
+  if (n && pattern[n - 1] == '*')
+    return tag.len >= n - 1 && sk_str_eqi((sk_str){tag.ptr, n - 1}, (sk_str){pattern, n - 1});
+  return sk_str_eqic(tag, pattern);
+}
+
+/* Whether the options select a rule document (looked at before building
+ * it, so that a rule left out reports nothing). */
+static bool selected(const sk_ctx *ctx, const sk_ynode *doc) {
+  if (!doc || doc->kind != SK_Y_MAP)
+    return true; /* building reports it */
+  const sk_ynode *st = doc_scalar(doc, "status");
+  unsigned bit = sk_status_bit(st ? st->str : (sk_str){"", 0}, st != NULL);
+  if (ctx->statuses ? !(ctx->statuses & bit)
+                    : !ctx->include_deprecated && (bit & (SK_ST_DEPRECATED | SK_ST_UNSUPPORTED)))
+    return false;
+  if (ctx->min_level >= 0) {
+    const sk_ynode *lv = doc_scalar(doc, "level");
+    if (!lv || level_rank(lv->str) < ctx->min_level)
+      return false;
+  }
+  if (ctx->ntags) {
+    const sk_ynode *tags = sk_ymap_get(doc, "tags");
+    bool any = false;
+    for (uint32_t i = 0; tags && tags->kind == SK_Y_SEQ && i < tags->n && !any; i++)
+      for (size_t k = 0; k < ctx->ntags && !any; k++)
+        any = tags->kids[i]->kind == SK_Y_SCALAR && tag_matches(tags->kids[i]->str, ctx->tags[k]);
+    if (!any)
+      return false;
+  }
+  return true;
+}
+
+/* Whether another document of the file has the same id as doc i. */
+static bool id_shared(const sk_ynode **docs, size_t n, size_t i) {
+  const sk_ynode *id = doc_scalar(docs[i], "id");
+  for (size_t k = 0; id && k < n; k++) {
+    const sk_ynode *other = k == i ? NULL : doc_scalar(docs[k], "id");
+    if (other && sk_str_eqi(other->str, id->str))
+      return true;
+  }
+  return false;
+}
+
+static void drop_queries(sk_rule_result *rr) {
+  for (size_t q = 0; q < rr->nqueries; q++)
+    free(rr->queries[q]);
+  rr->nqueries = 0;
+}
+
+/* The file's output, and each converted rule's own documents. units[i]
+ * holds record i's units (NULL: none for any record). */
+static void write_output(sk_ctx *ctx, sk_result *out, const char *path, const sk_units *units) {
+  const sk_format *f = ctx->format;
+  sk_buf o = SK_BUF_INIT;
+  if (f->wrap) {
+    size_t total = 0;
+    for (size_t i = 0; units && i < out->nrules; i++)
+      if (out->rules_v[i].ok && !out->rules_v[i].skipped)
+        total += units[i].n;
+    sk_str *all = sk_xmalloc((total ? total : 1) * sizeof *all);
+    total = 0;
+    for (size_t i = 0; units && i < out->nrules; i++) {
+      sk_rule_result *rr = &out->rules_v[i];
+      if (!rr->ok || rr->skipped || !units[i].n)
+        continue;
+      rr->outputs = sk_xmalloc(units[i].n * sizeof *rr->outputs);
+      for (size_t k = 0; k < units[i].n; k++) {
+        all[total++] = units[i].v[k];
+        sk_buf one = SK_BUF_INIT;
+        f->wrap(&one, &units[i].v[k], 1);
+        rr->outputs[rr->noutputs++] = sk_buf_detach(&one, NULL);
+      }
+    }
+    if (total)
+      f->wrap(&o, all, total);
+    free(all);
+  } else {
+    f->write(&o, out, path, ctx->target, ctx->profile);
+    for (size_t i = 0; i < out->nrules; i++) {
+      sk_rule_result *rr = &out->rules_v[i];
+      if (!rr->ok || rr->skipped)
+        continue;
+      sk_result view = {.rules_v = rr, .nrules = 1};
+      sk_buf one = SK_BUF_INIT;
+      f->write(&one, &view, path, ctx->target, ctx->profile);
+      rr->outputs = sk_xmalloc(sizeof *rr->outputs);
+      rr->outputs[rr->noutputs++] = sk_buf_detach(&one, NULL);
+    }
+  }
+  out->output = sk_buf_detach(&o, &out->output_len);
+}
+
+static void finish(sk_ctx *ctx, const char *path, sk_result *out, sk_diags *d,
+                   const sk_units *units) {
   sk_buf text = SK_BUF_INIT;
   sk_diags_render(d, &text);
   out->diagnostics = sk_buf_detach(&text, NULL);
   out->errors = d->errors;
   out->warnings = d->warnings;
   sk_diags_clear(d);
-  sk_buf o = SK_BUF_INIT;
-  ctx->format->write(&o, out, path, ctx->target, ctx->profile);
-  out->output = sk_buf_detach(&o, &out->output_len);
+  write_output(ctx, out, path, units);
 }
 
 int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
@@ -181,7 +383,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   if (!sk_yaml_load(&ctx->arena, &diags, &src, &docs)) {
     out->failed = 1; /* a broken file: none of its rules is trusted */
     take_messages(new_record(out, 0), &diags, 0);
-    finish(ctx, path, out, &diags);
+    finish(ctx, path, out, &diags, NULL);
     return 1;
   }
   const sk_ynode **rules;
@@ -189,6 +391,9 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   if (n == 0 && diags.errors == 0)
     sk_diag_error(&diags, (sk_loc){&src, 0, 0, 0}, "no rule in file");
   size_t file_level = diags.n; /* messages about the file, before any rule */
+  /* Each record's units, in the arena; one more for a file-level record. */
+  sk_units *units = sk_arena_array(&ctx->arena, n + 1, sizeof *units);
+  bool sentinel_format = ctx->format == &sk_format_arm || ctx->format == &sk_format_sentinel_yaml;
   for (size_t i = 0; i < n; i++) {
     unsigned before = diags.errors;
     size_t first = diags.n;
@@ -196,22 +401,59 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     sk_output q = {0};
     out->rules++;
     sk_rule_result *rr = new_record(out, (unsigned)i);
+    if (!selected(ctx, rules[i])) {
+      const sk_ynode *f;
+      rr->skipped = 1;
+      rr->id = (f = doc_scalar(rules[i], "id")) ? dup_str(f->str) : NULL;
+      rr->title = (f = doc_scalar(rules[i], "title")) ? dup_str(f->str) : NULL;
+      rr->level = (f = doc_scalar(rules[i], "level")) ? dup_str(f->str) : NULL;
+      rr->status = (f = doc_scalar(rules[i], "status")) ? dup_str(f->str) : NULL;
+      out->skipped++;
+      continue;
+    }
     bool built = sk_rule_build(&pass, &src, rules[i], &rule) &&
                  sk_pipelines_apply(&pass, ctx->pipelines, &rule);
     rr->id = dup_field(&rule.id);
     rr->title = dup_field(&rule.title);
     rr->level = dup_field(&rule.level);
     rr->status = dup_field(&rule.status);
-    if (built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before) {
+    rr->description = dup_field(&rule.description);
+    rr->author = dup_field(&rule.author);
+    rr->date = dup_field(&rule.date);
+    rr->modified = dup_field(&rule.modified);
+    if (rule.id.present) {
+      rr->id_line = rule.id.loc.line;
+      rr->id_column = rule.id.loc.col;
+    }
+    if (rule.doc && rule.doc->kind == SK_Y_MAP) {
+      rr->tags = dup_list(sk_ymap_get(rule.doc, "tags"), &rr->ntags);
+      rr->references = dup_list(sk_ymap_get(rule.doc, "references"), &rr->nreferences);
+      rr->falsepositives = dup_list(sk_ymap_get(rule.doc, "falsepositives"), &rr->nfalsepositives);
+    }
+    bool compiled = built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before;
+    if (built && ctx->lint)
+      sk_lint_rule(&pass, &rule, sentinel_format);
+    if (compiled) {
       rr->ok = 1;
       rr->table = q.table ? dup_str(sk_str_c(q.table)) : NULL;
       rr->family = q.family ? dup_str(sk_str_c(q.family)) : NULL;
       rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
       for (uint32_t k = 0; k < q.n; k++)
         rr->queries[rr->nqueries++] = dup_str(q.queries[k]);
-    } else {
-      out->failed++;
+      if (ctx->lint && !sentinel_format)
+        for (uint32_t k = 0; k < q.n; k++)
+          sk_sentinel_check_query(&pass, &rule, q.queries[k]);
+      if (ctx->format->rule && diags.errors == before) {
+        sk_fmt_rule fr = {&pass, &rule, rr, &ctx->fopts, (unsigned)i, id_shared(rules, n, i)};
+        ctx->format->rule(&fr, &units[out->nrules - 1]);
+      }
+      if (diags.errors != before) { /* the format's limits */
+        rr->ok = 0;
+        drop_queries(rr);
+      }
     }
+    if (!rr->ok)
+      out->failed++;
     take_messages(rr, &diags, first);
   }
   if (file_level) { /* e.g. a bad 'action' or an empty file: charge it to a record */
@@ -224,7 +466,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
       rr->ok = 0;
     }
   }
-  finish(ctx, path, out, &diags);
+  finish(ctx, path, out, &diags, units);
   return out->failed ? 1 : 0;
 }
 
@@ -257,9 +499,7 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
     sk_buf m2 = SK_BUF_INIT;
     sk_buf_printf(&m2, "cannot read file: %s", strerror(err));
     rr->messages[0].message = sk_buf_detach(&m2, NULL);
-    sk_buf o = SK_BUF_INIT;
-    ctx->format->write(&o, out, path, ctx->target, ctx->profile);
-    out->output = sk_buf_detach(&o, &out->output_len);
+    write_output(ctx, out, path, NULL);
     sk_buf_free(&data);
     return 2;
   }
@@ -285,6 +525,14 @@ void sk_result_free(sk_result *res) {
     free(rr->status);
     free(rr->table);
     free(rr->family);
+    free(rr->description);
+    free(rr->author);
+    free(rr->date);
+    free(rr->modified);
+    free_list(rr->tags, rr->ntags);
+    free_list(rr->references, rr->nreferences);
+    free_list(rr->falsepositives, rr->nfalsepositives);
+    free_list(rr->outputs, rr->noutputs);
   }
   free(res->rules_v);
   free(res->output);
@@ -298,6 +546,8 @@ int sk_list(const char *what, const char *target, const char *table, char **out)
   if (strcmp(what, "targets") == 0) {
     for (const sk_backend *const *k = sk_backends; *k; k++)
       sk_buf_printf(&b, "%s\t%s\t%s\n", (*k)->target, (*k)->profile, (*k)->summary);
+  } else if (strcmp(what, "entities") == 0) {
+    sk_entities_list(&b);
   } else if (!sk_backend_find(target ? target : "asim", "default")) {
     sk_buf_printf(&b, "unknown target '%s'", target);
     rc = 2;

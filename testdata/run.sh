@@ -46,14 +46,15 @@ fi
 
 # --- golden tests: golden/<case>/rule.yml and one file per output --------
 # <target>[.<profile>].<format>: asim.kql is the default profile in KQL,
-# asim.pysigma.kql another profile, asim.json the JSON format. For KQL, a
+# asim.pysigma.kql another profile, asim.json the JSON format, asim.arm and
+# asim.sentinel-yaml the Sentinel analytics-rule formats. For KQL, a
 # matching <target>[.<profile>].stderr holds the exact diagnostics. An args
 # file holds extra options for every command of the case.
 for dir in "$here"/golden/*/; do
   case_name=$(basename "$dir")
   args=""
   [ -f "$dir/args" ] && args=$(cat "$dir/args")
-  for expected in "$dir"/*.kql "$dir"/*.json; do
+  for expected in "$dir"/*.kql "$dir"/*.json "$dir"/*.arm "$dir"/*.sentinel-yaml; do
     [ -e "$expected" ] || continue
     file=$(basename "$expected")
     format=${file##*.}
@@ -102,6 +103,7 @@ done
 
 # --- command line ---------------------------------------------------------
 . "$here/cli.sh"
+. "$here/batch.sh"
 
 # --- checks that need ../shared -----------------------------------------
 if [ -d "$SHARED/seed" ]; then
