@@ -120,6 +120,15 @@ SK_API int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_
 SK_API int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out);
 SK_API void sk_result_free(sk_result *res);
 
+/* Correlation rules may refer to rules in any file of a run. Before
+ * compiling, hand every file to sk_prescan (cheap: it only parses files
+ * that mention "correlation"); after the last file, sk_finish compiles the
+ * correlations seen and returns them like a file's results (0 when all
+ * converted, 1 otherwise). A rule a correlation refers to is written only
+ * with the correlation, unless that one says generate: true. */
+SK_API void sk_prescan(sk_ctx *ctx, const char *data, size_t len);
+SK_API int sk_finish(sk_ctx *ctx, sk_result *out);
+
 /* What a target offers, as text (tab-separated lines, malloc'd into *out):
  * what is "targets", "tables", "logsources" or "fields" (of table). Returns
  * 0, or 2 with a message in *out for an unknown target or table. */

@@ -268,6 +268,12 @@ static sk_str group_field(const corr *c, const sk_ynode *g, sk_str rule_name, sk
 
 static bool build_corr(builder *b, const corr *c, sk_buf *out);
 
+/* Documents are loaded afresh for each reference: compare positions. */
+static bool same_doc(const sk_ynode *a, const sk_ynode *b) {
+  return a->loc.line == b->loc.line && a->loc.col == b->loc.col && a->loc.src && b->loc.src &&
+         strcmp(a->loc.src->path, b->loc.src->path) == 0;
+}
+
 /* One referenced rule as a let statement; its rows carry TimeGenerated,
  * sigma_rule, sigma_order, the group-by columns and sigma_value. */
 static bool build_ref(builder *b, const corr *c, uint32_t index, const char *let_name) {
@@ -291,7 +297,7 @@ static bool build_ref(builder *b, const corr *c, uint32_t index, const char *let
   bool ok = true;
   if (sk_ymap_get(doc, "correlation")) { /* a chain: the inner correlation's rows */
     for (unsigned i = 0; i < b->depth; i++)
-      if (b->stack[i] == doc) {
+      if (same_doc(b->stack[i], doc)) {
         sk_diag_error(p->diags, ref->loc, "correlation refers to itself through '%.*s'",
                       (int)ref->str.len, ref->str.ptr);
         sk_buf_free(&cols);

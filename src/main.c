@@ -179,6 +179,27 @@ static bool walk(const char *dir, strvec *files, int depth) {
   return ok;
 }
 
+/* A whole file, or NULL; the caller frees it. */
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 65536, n = 0, got;
+  char *buf = malloc(cap);
+  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      char *bigger = realloc(buf, cap *= 2);
+      if (!bigger)
+        free(buf);
+      buf = bigger;
+    }
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
 static char *read_stdin(size_t *len) {
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap);
@@ -616,10 +637,29 @@ static int run(cli *c) {
   size_t nids = 0;
   reason_count *reasons = NULL;
   size_t nreasons = 0;
+  /* Correlations may refer to rules in any input: look at every file
+   * first (standard input is seen only once, when it is compiled). */
   for (size_t i = 0; i < files.n; i++) {
+    if (strcmp(files.v[i], "-") == 0)
+      continue;
+    size_t len;
+    char *data = read_file(files.v[i], &len);
+    if (data)
+      sk_prescan(ctx, data, len);
+    free(data);
+  }
+  /* One pass per file, then one for the correlations (i == files.n). */
+  for (size_t i = 0; i <= files.n; i++) {
     sk_result res;
     int rc;
-    if (strcmp(files.v[i], "-") == 0) {
+    bool correlations = i == files.n;
+    if (correlations) {
+      rc = sk_finish(ctx, &res);
+      if (!res.nrules) {
+        sk_result_free(&res);
+        break;
+      }
+    } else if (strcmp(files.v[i], "-") == 0) {
       size_t len;
       char *data = read_stdin(&len);
       if (!data) {
@@ -633,7 +673,10 @@ static int run(cli *c) {
       rc = sk_compile_file(ctx, files.v[i], &res);
     }
     fputs(res.diagnostics, stderr);
-    const char *path = strcmp(files.v[i], "-") == 0 ? "<stdin>" : files.v[i];
+    const char *path = correlations                  ? "correlations"
+                       : strcmp(files.v[i], "-") == 0 ? "<stdin>"
+                                                      : files.v[i];
+    const char *file_key = correlations ? "correlations" : files.v[i];
     /* Per rule: its status, duplicate ids across files, why it failed. */
     for (size_t r = 0; r < res.nrules; r++) {
       const sk_rule_result *rr = &res.rules_v[r];
@@ -648,7 +691,7 @@ static int run(cli *c) {
         size_t k = 0;
         while (k < nids && strcasecmp(ids[k].id, rr->id) != 0)
           k++;
-        if (k < nids && ids[k].file != files.v[i]) {
+        if (k < nids && ids[k].file != file_key) {
           fprintf(stderr, "%s:%u:%u: warning: duplicate id '%s'\n%s: note: first used here\n",
                   path, rr->id_line, rr->id_column, rr->id, ids[k].where);
           warning = true;
@@ -663,7 +706,7 @@ static int run(cli *c) {
             exit(2);
           strcpy(w, path);
           strcat(w, where);
-          ids[nids++] = (seen_id){xstrdup(rr->id), w, files.v[i]};
+          ids[nids++] = (seen_id){xstrdup(rr->id), w, file_key};
         }
       }
       if (rr->skipped) {
@@ -690,11 +733,12 @@ static int run(cli *c) {
         reasons[k].n++;
       }
     }
-    rules += res.rules ? res.rules : 1;
+    rules += res.rules || correlations ? res.rules : 1;
     if (c->check) {
       /* nothing is written */
     } else if (batch_mode) {
-      if (!batch_file(&b, &res, rels.v[i], path, strcmp(format, "sentinel-yaml") == 0))
+      if (!batch_file(&b, &res, correlations ? "correlations.yml" : rels.v[i], path,
+                      strcmp(format, "sentinel-yaml") == 0))
         status = 2;
     } else if (res.output_len) {
       /* Files are separated as the format needs: a blank line between KQL

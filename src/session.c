@@ -189,3 +189,16 @@ bool sk_session_compile(sk_session *s, size_t k, sk_corr_env *env, sk_output *ou
   env->ctx = &lc;
   return sk_corr_compile(env, src, d, out);
 }
+
+const sk_ynode *sk_session_doc(sk_session *s, size_t k, sk_pass *p) {
+  const entry *e = &s->entries[s->corrs[k]];
+  const sk_source *src;
+  return load(p, &s->files[e->file], e->doc, &src);
+}
+
+const sk_source *sk_session_source(sk_session *s, size_t k, sk_pass *p) {
+  const entry *e = &s->entries[s->corrs[k]];
+  const sk_source *src;
+  load(p, &s->files[e->file], e->doc, &src);
+  return src;
+}

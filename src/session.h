@@ -32,4 +32,8 @@ size_t sk_session_correlations(const sk_session *s);
 bool sk_session_compile(sk_session *s, size_t k, sk_corr_env *env, sk_output *out,
                         const char **path, uint32_t *doc);
 
+/* The document and source of correlation k, loaded into p's arena. */
+const sk_ynode *sk_session_doc(sk_session *s, size_t k, sk_pass *p);
+const sk_source *sk_session_source(sk_session *s, size_t k, sk_pass *p);
+
 #endif

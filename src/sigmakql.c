@@ -12,6 +12,7 @@
 #include "format.h"
 #include "lint.h"
 #include "pipeline.h"
+#include "session.h"
 #include "sentinel.h"
 
 struct sk_ctx {
@@ -29,6 +30,7 @@ struct sk_ctx {
   const char **tags;        /* selection patterns, in perm */
   size_t ntags;
   bool include_deprecated, lint;
+  sk_session *session; /* correlations and the rules they refer to */
 };
 
 static char *fmt_error2(const char *fmt, const char *a, const char *b) {
@@ -148,6 +150,7 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   sk_ctx *ctx = sk_xmalloc(sizeof *ctx);
   memset(ctx, 0, sizeof *ctx);
   ctx->backend = b;
+  ctx->session = sk_session_new();
   ctx->format = f;
   ctx->target = b->target;
   ctx->profile = b->profile;
@@ -199,6 +202,7 @@ void sk_ctx_free(sk_ctx *ctx) {
   if (!ctx)
     return;
   sk_pipelines_free(ctx->pipelines);
+  sk_session_free(ctx->session);
   sk_arena_free(&ctx->perm);
   sk_arena_free(&ctx->arena);
   free(ctx);
@@ -390,6 +394,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   size_t n = sk_rule_collect(&pass, &docs, &rules);
   if (n == 0 && diags.errors == 0)
     sk_diag_error(&diags, (sk_loc){&src, 0, 0, 0}, "no rule in file");
+  sk_session_prescan(ctx->session, data, len); /* for correlations in this file */
   size_t file_level = diags.n; /* messages about the file, before any rule */
   /* Each record's units, in the arena; one more for a file-level record. */
   sk_units *units = sk_arena_array(&ctx->arena, n + 1, sizeof *units);
@@ -399,6 +404,12 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     size_t first = diags.n;
     sk_rule rule;
     sk_output q = {0};
+    if (sk_ymap_get(rules[i], "correlation")) { /* compiled by sk_finish */
+      const sk_ynode *id = doc_scalar(rules[i], "id"), *name = doc_scalar(rules[i], "name");
+      sk_session_remember(ctx->session, path, data, len, (uint32_t)i,
+                          id ? id->str : (sk_str){0}, name ? name->str : (sk_str){0}, true);
+      continue;
+    }
     out->rules++;
     sk_rule_result *rr = new_record(out, (unsigned)i);
     if (!selected(ctx, rules[i])) {
@@ -431,6 +442,23 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
       rr->falsepositives = dup_list(sk_ymap_get(rule.doc, "falsepositives"), &rr->nfalsepositives);
     }
     bool compiled = built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before;
+    /* A rule a correlation refers to is remembered for it; unless one of
+     * those correlations says generate: true, only the correlation's
+     * query is written. */
+    bool standalone;
+    const sk_ynode *name = doc_scalar(rules[i], "name");
+    sk_str rid = rule.id.present ? rule.id.str : (sk_str){0}, rname = name ? name->str : (sk_str){0};
+    bool part_of_correlation = false;
+    if (built && sk_session_referred(ctx->session, rid, rname, &standalone)) {
+      sk_session_remember(ctx->session, path, data, len, (uint32_t)i, rid, rname, false);
+      part_of_correlation = compiled && !standalone;
+    }
+    if (part_of_correlation) { /* written inside its correlation only */
+      rr->skipped = 1;
+      out->skipped++;
+      take_messages(rr, &diags, first);
+      continue;
+    }
     if (built && ctx->lint)
       sk_lint_rule(&pass, &rule, sentinel_format);
     if (compiled) {
@@ -506,6 +534,86 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
   int rc = sk_compile_mem(ctx, path, data.ptr ? data.ptr : "", data.len, out);
   sk_buf_free(&data);
   return rc;
+}
+
+void sk_prescan(sk_ctx *ctx, const char *data, size_t len) {
+  sk_session_prescan(ctx->session, data, len);
+}
+
+/* Correlation metadata as a rule, for the formats. */
+static void corr_rule(const sk_source *src, const sk_ynode *doc, sk_rule *r) {
+  memset(r, 0, sizeof *r);
+  r->src = src;
+  r->doc = doc;
+  r->loc = doc->loc;
+  static const char *const keys[] = {"title", "id", "name", "status", "level", "description",
+                                     "author", "date", "modified"};
+  sk_field *fields[] = {&r->title,  &r->id,          &r->name,   &r->status,  &r->level,
+                        &r->description, &r->author, &r->date, &r->modified};
+  for (int k = 0; k < 9; k++) {
+    const sk_ynode *n = doc_scalar(doc, keys[k]);
+    if (n)
+      *fields[k] = (sk_field){n->str, n->loc, true};
+  }
+}
+
+int sk_finish(sk_ctx *ctx, sk_result *out) {
+  memset(out, 0, sizeof *out);
+  size_t n = sk_session_correlations(ctx->session);
+  sk_units *units = NULL;
+  sk_diags diags = {0};
+  const char *last_path = "correlations";
+  units = sk_xmalloc((n ? n : 1) * sizeof *units);
+  memset(units, 0, (n ? n : 1) * sizeof *units);
+  sk_arena_reset(&ctx->arena);
+  for (size_t k = 0; k < n; k++) {
+    sk_pass pass = {&ctx->arena, &diags, &ctx->passopts};
+    sk_corr_env env = {&pass, ctx->backend, ctx->pipelines, NULL, NULL};
+    sk_output q = {0};
+    const char *path;
+    uint32_t doc;
+    size_t first = diags.n;
+    unsigned before = diags.errors;
+    out->rules++;
+    sk_rule_result *rr = new_record(out, 0);
+    bool ok = sk_session_compile(ctx->session, k, &env, &q, &path, &doc) && diags.errors == before;
+    rr->index = doc;
+    last_path = path;
+    if (ok) {
+      rr->ok = 1;
+      rr->table = dup_str(sk_str_c(q.table));
+      rr->family = dup_str(sk_str_c(q.family));
+      rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
+      for (uint32_t i = 0; i < q.n; i++)
+        rr->queries[rr->nqueries++] = dup_str(q.queries[i]);
+    } else {
+      out->failed++;
+    }
+    sk_rule r;
+    const sk_ynode *d = sk_session_doc(ctx->session, k, &pass);
+    if (d) {
+      corr_rule(sk_session_source(ctx->session, k, &pass), d, &r);
+      rr->id = dup_field(&r.id);
+      rr->title = dup_field(&r.title);
+      rr->level = dup_field(&r.level);
+      rr->status = dup_field(&r.status);
+      rr->description = dup_field(&r.description);
+      rr->author = dup_field(&r.author);
+      if (ok && ctx->format->rule) {
+        sk_fmt_rule fr = {&pass, &r, rr, &ctx->fopts, doc, false};
+        ctx->format->rule(&fr, &units[k]);
+        if (diags.errors != before) {
+          rr->ok = 0;
+          drop_queries(rr);
+          out->failed++;
+        }
+      }
+    }
+    take_messages(rr, &diags, first);
+  }
+  finish(ctx, n ? last_path : "correlations", out, &diags, units);
+  free(units);
+  return out->failed ? 1 : 0;
 }
 
 void sk_result_free(sk_result *res) {

@@ -28,8 +28,9 @@ extern const char *const gen_placeholders[];
 extern const size_t gen_nplaceholders;
 
 /* One pathological input. expect is the exit status the compiler must give
- * (0: converts, 1: fails with a diagnostic); diag is a piece of the
- * expected first error, or NULL. */
+ * (0: converts, 1: fails with a diagnostic, -1: either, as for correlations,
+ * which are being implemented); diag is a piece of the expected first
+ * error, or NULL. */
 typedef struct gen_case {
   const char *name;
   const char *what;
