@@ -28,6 +28,9 @@ typedef struct sk_options {
    * target's own mapping. */
   const char *const *pipelines;
   size_t npipelines;
+  /* Sigma filter files (meta filters), applied to the rules they name. */
+  const char *const *filters;
+  size_t nfilters;
   /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
   const char *const *placeholders;
   size_t nplaceholders;
@@ -125,8 +128,9 @@ SK_API void sk_result_free(sk_result *res);
  * that mention "correlation"); after the last file, sk_finish compiles the
  * correlations seen and returns them like a file's results (0 when all
  * converted, 1 otherwise). A rule a correlation refers to is written only
- * with the correlation, unless that one says generate: true. */
-SK_API void sk_prescan(sk_ctx *ctx, const char *data, size_t len);
+ * with the correlation, unless that one says generate: true. The pre-scan
+ * also reads filter documents, which apply to rules in any input. */
+SK_API void sk_prescan(sk_ctx *ctx, const char *path, const char *data, size_t len);
 SK_API int sk_finish(sk_ctx *ctx, sk_result *out);
 
 /* What a target offers, as text (tab-separated lines, malloc'd into *out):

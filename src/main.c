@@ -51,6 +51,8 @@ static const char usage[] =
     "                         sentinel-yaml or json with a directory or several\n"
     "                         inputs: one file per rule file below PATH, mirroring\n"
     "                         the input tree\n"
+    "      --filter FILE    Sigma meta filters (filter documents) for the rules they\n"
+    "                         name; filter documents among the inputs apply too\n"
     "  -p, --pipeline FILE  a processing pipeline in pySigma's YAML format\n"
     "                         (field_name_mapping, add_condition, change_logsource,\n"
     "                         set_state query_table, ...); may be repeated\n"
@@ -261,12 +263,13 @@ typedef struct cli {
   sk_options opts;
   const char *output;
   fail_policy fail_on;
-  strvec inputs, placeholders, pipelines, tags;
+  strvec inputs, placeholders, pipelines, tags, filters;
 } cli;
 
 static void cli_free(cli *c) {
   free(c->inputs.v);
   free(c->placeholders.v);
+  free(c->filters.v);
   free(c->pipelines.v);
   free(c->tags.v);
 }
@@ -310,6 +313,8 @@ static int parse_cli(int argc, char **argv, cli *c) {
       list = &c->placeholders;
     else if (IS("-p") || IS("--pipeline"))
       list = &c->pipelines;
+    else if (IS("--filter"))
+      list = &c->filters;
     else if (IS("--frequency"))
       slot = &c->opts.frequency;
     else if (IS("--period"))
@@ -353,6 +358,8 @@ static int parse_cli(int argc, char **argv, cli *c) {
     return usage_error("%s", c->check ? "check: no rule files given" : "convert: no rule files given");
   c->opts.placeholders = (const char *const *)c->placeholders.v;
   c->opts.nplaceholders = c->placeholders.n;
+  c->opts.filters = (const char *const *)c->filters.v;
+  c->opts.nfilters = c->filters.n;
   c->opts.pipelines = (const char *const *)c->pipelines.v;
   c->opts.npipelines = c->pipelines.n;
   c->opts.tags = (const char *const *)c->tags.v;
@@ -645,7 +652,7 @@ static int run(cli *c) {
     size_t len;
     char *data = read_file(files.v[i], &len);
     if (data)
-      sk_prescan(ctx, data, len);
+      sk_prescan(ctx, files.v[i], data, len);
     free(data);
   }
   /* One pass per file, then one for the correlations (i == files.n). */

@@ -241,11 +241,7 @@ bool sk_rule_build(sk_pass *p, const sk_source *src, const sk_ynode *doc, sk_rul
     sk_diag_error(p->diags, corr->loc, "correlation rules are not supported yet");
     return false;
   }
-  const sk_ynode *filter = sk_ymap_key(doc, "filter");
-  if (filter && !sk_ymap_get(doc, "detection")) {
-    sk_diag_error(p->diags, filter->loc, "filter documents are not supported yet");
-    return false;
-  }
+
   bool ok = want_string(p, sk_ymap_get(doc, "title"), "title", &r->title) &
             want_string(p, sk_ymap_get(doc, "id"), "id", &r->id) &
             want_string(p, sk_ymap_get(doc, "name"), "name", &r->name) &

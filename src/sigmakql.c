@@ -12,6 +12,7 @@
 #include "format.h"
 #include "lint.h"
 #include "pipeline.h"
+#include "filter.h"
 #include "session.h"
 #include "sentinel.h"
 
@@ -31,6 +32,7 @@ struct sk_ctx {
   size_t ntags;
   bool include_deprecated, lint;
   sk_session *session; /* correlations and the rules they refer to */
+  sk_filters *filters; /* meta filters from --filter and the inputs */
 };
 
 static char *fmt_error2(const char *fmt, const char *a, const char *b) {
@@ -151,6 +153,7 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   memset(ctx, 0, sizeof *ctx);
   ctx->backend = b;
   ctx->session = sk_session_new();
+  ctx->filters = sk_filters_new();
   ctx->format = f;
   ctx->target = b->target;
   ctx->profile = b->profile;
@@ -178,6 +181,34 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
     ctx->passopts.placeholders = ctx->placeholders;
     ctx->passopts.nplaceholders = opts->nplaceholders;
   }
+  for (size_t i = 0; opts && i < opts->nfilters; i++) {
+    FILE *fp = fopen(opts->filters[i], "rb");
+    sk_buf data = SK_BUF_INIT;
+    char chunk[65536];
+    size_t got;
+    while (fp && (got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+      sk_buf_put(&data, chunk, got);
+    sk_diags d = {0};
+    if (!fp)
+      sk_diag_error(&d, (sk_loc){0}, "cannot read filter file '%s'", opts->filters[i]);
+    else
+      fclose(fp), sk_filters_add(ctx->filters, &d, opts->filters[i], data.ptr ? data.ptr : "", data.len);
+    sk_buf_free(&data);
+    if (d.errors) {
+      sk_buf text = SK_BUF_INIT;
+      sk_diags_render(&d, &text);
+      if (text.len && text.ptr[text.len - 1] == '\n')
+        text.ptr[--text.len] = '\0';
+      if (error)
+        *error = sk_buf_detach(&text, NULL);
+      else
+        sk_buf_free(&text);
+      sk_diags_clear(&d);
+      sk_ctx_free(ctx);
+      return NULL;
+    }
+    sk_diags_clear(&d);
+  }
   if (opts && opts->npipelines) {
     sk_diags d = {0};
     if (!sk_pipelines_load(&ctx->perm, &d, opts->pipelines, opts->npipelines, &ctx->pipelines)) {
@@ -203,6 +234,7 @@ void sk_ctx_free(sk_ctx *ctx) {
     return;
   sk_pipelines_free(ctx->pipelines);
   sk_session_free(ctx->session);
+  sk_filters_free(ctx->filters);
   sk_arena_free(&ctx->perm);
   sk_arena_free(&ctx->arena);
   free(ctx);
@@ -395,6 +427,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   if (n == 0 && diags.errors == 0)
     sk_diag_error(&diags, (sk_loc){&src, 0, 0, 0}, "no rule in file");
   sk_session_prescan(ctx->session, data, len); /* for correlations in this file */
+  sk_filters_add(ctx->filters, &diags, path, data, len); /* and filters */
   size_t file_level = diags.n; /* messages about the file, before any rule */
   /* Each record's units, in the arena; one more for a file-level record. */
   sk_units *units = sk_arena_array(&ctx->arena, n + 1, sizeof *units);
@@ -404,6 +437,8 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     size_t first = diags.n;
     sk_rule rule;
     sk_output q = {0};
+    if (sk_ymap_get(rules[i], "filter") && !sk_ymap_get(rules[i], "detection"))
+      continue; /* a filter document: applied to the rules it names */
     if (sk_ymap_get(rules[i], "correlation")) { /* compiled by sk_finish */
       const sk_ynode *id = doc_scalar(rules[i], "id"), *name = doc_scalar(rules[i], "name");
       sk_session_remember(ctx->session, path, data, len, (uint32_t)i,
@@ -423,7 +458,8 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
       continue;
     }
     bool built = sk_rule_build(&pass, &src, rules[i], &rule) &&
-                 sk_pipelines_apply(&pass, ctx->pipelines, &rule);
+                 sk_pipelines_apply(&pass, ctx->pipelines, &rule) &&
+                 sk_filters_apply(&pass, ctx->filters, &rule);
     rr->id = dup_field(&rule.id);
     rr->title = dup_field(&rule.title);
     rr->level = dup_field(&rule.level);
@@ -536,8 +572,11 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
   return rc;
 }
 
-void sk_prescan(sk_ctx *ctx, const char *data, size_t len) {
+void sk_prescan(sk_ctx *ctx, const char *path, const char *data, size_t len) {
   sk_session_prescan(ctx->session, data, len);
+  sk_diags d = {0}; /* a broken filter is reported when its file is compiled */
+  sk_filters_add(ctx->filters, &d, path, data, len);
+  sk_diags_clear(&d);
 }
 
 /* Correlation metadata as a rule, for the formats. */

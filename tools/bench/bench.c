@@ -171,6 +171,14 @@ static void list_dir(corpus *c, const char *dir) {
   free(names);
 }
 
+static void free_corpus(corpus *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    free(c->v[i].path);
+    free(c->v[i].data);
+  }
+  free(c->v);
+}
+
 static void load_data(corpus *c) {
   for (size_t i = 0; i < c->n; i++)
     if (!c->v[i].data) {
@@ -569,6 +577,7 @@ int main(int argc, char **argv) {
       fclose(sink);
     }
     printf("%s: %.1f ms, peak RSS %.1f MiB\n", only, (now() - w0) * 1e3, peak_rss_mib());
+    free_corpus(&c);
     return 0;
   }
   sink = fopen("/dev/null", "w");
@@ -732,10 +741,6 @@ int main(int argc, char **argv) {
   printf("  pathological inputs, right and fast:     %s\n", verdict(path_ok));
 
   fclose(sink);
-  for (size_t i = 0; i < c.n; i++) {
-    free(c.v[i].path);
-    free(c.v[i].data);
-  }
-  free(c.v);
+  free_corpus(&c);
   return 0;
 }
