@@ -31,9 +31,14 @@ typedef struct sk_options {
   /* Sigma filter files (meta filters), applied to the rules they name. */
   const char *const *filters;
   size_t nfilters;
-  /* Placeholder values for the expand modifier, each "NAME=v1,v2,...". */
+  /* Placeholder values for the expand modifier, each "NAME=v1,v2,...";
+   * a YAML file of NAME: [values]; and placeholders looked up in Sentinel
+   * watchlists, each "NAME=ALIAS" (these win). */
   const char *const *placeholders;
   size_t nplaceholders;
+  const char *placeholders_file;
+  const char *const *watchlists;
+  size_t nwatchlists;
   /* Sentinel analytics rules (formats arm and sentinel-yaml): how often the
    * query runs and how far back it looks, ISO 8601 ("PT1H", "P1D") or short
    * ("5m", "1h", "2d"); NULL means 1 hour each. */

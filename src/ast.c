@@ -45,8 +45,8 @@ static void dump_str(sk_buf *out, sk_str s) {
   sk_buf_putc(out, '"');
 }
 
-static const char *const mop_names[] = {"str",  "re",   "num",    "bool",     "null",
-                                        "cmp",  "cidr", "exists", "fieldref", "timepart"};
+static const char *const mop_names[] = {"str",  "re",   "num",    "bool",     "null",     "cmp",
+                                        "cidr", "exists", "fieldref", "timepart", "watchlist"};
 static const char *const cmp_names[] = {"==", "<", "<=", ">", ">="};
 
 void sk_ast_dump(const sk_node *n, sk_buf *out) {

@@ -33,6 +33,7 @@ typedef enum sk_mop {
   SK_MOP_EXISTS,   /* field present (bval) */
   SK_MOP_FIELDREF, /* compare with the field named by value (pattern mode) */
   SK_MOP_TIMEPART, /* datetime part (timepart) equals or cmp the number */
+  SK_MOP_WATCHLIST, /* equals a SearchKey of the watchlist named by value */
 } sk_mop;
 
 typedef enum sk_cmp { SK_CMP_EQ, SK_CMP_LT, SK_CMP_LTE, SK_CMP_GT, SK_CMP_GTE } sk_cmp;

@@ -593,9 +593,11 @@ static sk_node *ps_item(ps_ctx *c, sk_node *item) {
   EACH_ROW(c->pl, r, R_DROP)
     if (!r->a[0] && sk_str_eqc(m->field, r->b))
       return none(p->arena, item->loc);
-  if (m->op == SK_MOP_TIMEPART || (m->flags & SK_MF_CASED)) {
+  if (m->op == SK_MOP_TIMEPART || m->op == SK_MOP_WATCHLIST || (m->flags & SK_MF_CASED)) {
     sk_diag_error(p->diags, m->field_loc, "the reference converter does not support '%s'",
-                  m->op == SK_MOP_TIMEPART ? m->timepart : "cased");
+                  m->op == SK_MOP_TIMEPART    ? m->timepart
+                  : m->op == SK_MOP_WATCHLIST ? "watchlist placeholders"
+                                              : "cased");
     return NULL;
   }
   uint32_t nc = 0;

@@ -278,6 +278,12 @@ static void render_match(sk_buf *out, const sk_match *m) {
     sk_buf_printf(out, " %s ", cmp_ops[m->cmp]);
     sk_buf_putstr(out, m->value);
     return;
+  case SK_MOP_WATCHLIST: /* the placeholder's values live in a watchlist */
+    column(out, m);
+    sk_buf_puts(out, m->flags & SK_MF_CASED ? " in (_GetWatchlist(" : " in~ (_GetWatchlist(");
+    sk_kql_quote(out, m->value, 0);
+    sk_buf_puts(out, ") | project SearchKey)");
+    return;
   case SK_MOP_TIMEPART:
     sk_buf_printf(out, "datetime_part(\"%s\", ", m->timepart);
     if (m->type != SK_TY_DATETIME)

@@ -58,6 +58,9 @@ static const char usage[] =
     "                         set_state query_table, ...); may be repeated\n"
     "      --placeholder NAME=V1[,V2...]\n"
     "                       values of %NAME% in values with the expand modifier;\n"
+    "                         --placeholders FILE.yml gives them as NAME: [values],\n"
+    "                         --watchlist NAME=ALIAS looks them up in a Sentinel\n"
+    "                         watchlist (_GetWatchlist); each may be repeated\n"
     "                         may be repeated\n"
     "\n"
     "Analytics rules (arm, sentinel-yaml):\n"
@@ -263,13 +266,14 @@ typedef struct cli {
   sk_options opts;
   const char *output;
   fail_policy fail_on;
-  strvec inputs, placeholders, pipelines, tags, filters;
+  strvec inputs, placeholders, pipelines, tags, filters, watchlists;
 } cli;
 
 static void cli_free(cli *c) {
   free(c->inputs.v);
   free(c->placeholders.v);
   free(c->filters.v);
+  free(c->watchlists.v);
   free(c->pipelines.v);
   free(c->tags.v);
 }
@@ -315,6 +319,10 @@ static int parse_cli(int argc, char **argv, cli *c) {
       list = &c->pipelines;
     else if (IS("--filter"))
       list = &c->filters;
+    else if (IS("--placeholders"))
+      slot = &c->opts.placeholders_file;
+    else if (IS("--watchlist"))
+      list = &c->watchlists;
     else if (IS("--frequency"))
       slot = &c->opts.frequency;
     else if (IS("--period"))
@@ -358,6 +366,8 @@ static int parse_cli(int argc, char **argv, cli *c) {
     return usage_error("%s", c->check ? "check: no rule files given" : "convert: no rule files given");
   c->opts.placeholders = (const char *const *)c->placeholders.v;
   c->opts.nplaceholders = c->placeholders.n;
+  c->opts.watchlists = (const char *const *)c->watchlists.v;
+  c->opts.nwatchlists = c->watchlists.n;
   c->opts.filters = (const char *const *)c->filters.v;
   c->opts.nfilters = c->filters.n;
   c->opts.pipelines = (const char *const *)c->pipelines.v;

@@ -640,6 +640,12 @@ static bool expand(item *it, const sk_ynode *n, vlist *out) {
                    "give them with --placeholder %.*s=VALUE,...", (int)name.len, name.ptr);
       return false;
     }
+    if (ph->watchlist) {
+      sk_diag_error(it->p->diags, sk_scalar_loc(n, name_start - 1, name.len + 2),
+                    "placeholder '%%%.*s%%' is a watchlist lookup: it must be the whole value",
+                    (int)name.len, name.ptr);
+      return false;
+    }
     vlist next = {0};
     for (size_t k = 0; k < cur.n; k++)
       for (const char **v = ph->values; *v; v++) {
@@ -931,6 +937,28 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
     node = match_node(it, n);
     node->as.match->op = SK_MOP_NULL;
     return node;
+  }
+  /* A placeholder bound to a watchlist: a lookup, when it is the value. */
+  if (it->has[M_EXPAND] && v.kind == V_STR && n->str.len > 2 && n->str.ptr[0] == '%' &&
+      n->str.ptr[n->str.len - 1] == '%' && !memchr(n->str.ptr + 1, '%', n->str.len - 2)) {
+    const sk_passopts *o = p->opts;
+    const sk_placeholder *ph = NULL; /* the last definition wins */
+    for (size_t k = 0; o && k < o->nplaceholders; k++)
+      if (sk_str_eq((sk_str){n->str.ptr + 1, n->str.len - 2}, sk_str_c(o->placeholders[k].name)))
+        ph = &o->placeholders[k];
+    if (ph && ph->watchlist) {
+      for (int i = 0; i < it->nm; i++)
+        if (mods[it->m[i]].kind == K_PATTERN || mods[it->m[i]].kind == K_ENCODE) {
+          sk_diag_error(p->diags, it->mloc[i],
+                        "modifier '%s' cannot apply to a watchlist placeholder",
+                        mods[it->m[i]].name);
+          return NULL;
+        }
+      node = match_node(it, n);
+      node->as.match->op = SK_MOP_WATCHLIST;
+      node->as.match->value = sk_str_c(ph->watchlist);
+      return node;
+    }
   }
   vlist vals = {0};
   if (!transform(it, v, n, &vals))

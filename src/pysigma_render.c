@@ -229,6 +229,7 @@ static void ps_leaf(sk_buf *out, const sk_match *m) {
     return;
   }
   case SK_MOP_FIELDREF:
+  case SK_MOP_WATCHLIST:
   case SK_MOP_TIMEPART:
     return; /* refused by ps_item */
   }

@@ -8,8 +8,9 @@
 #include "yaml.h"
 
 typedef struct sk_placeholder {
-  const char *name;    /* without the % signs */
-  const char **values; /* NULL-terminated */
+  const char *name;      /* without the % signs */
+  const char **values;   /* NULL-terminated */
+  const char *watchlist; /* or: a Sentinel watchlist alias to look values up in */
 } sk_placeholder;
 
 /* What the passes need from the command line. */

@@ -128,6 +128,87 @@ static bool parse_placeholder(sk_arena *a, const char *spec, sk_placeholder *ph)
   return true;
 }
 
+/* Placeholders from --placeholders FILE, --placeholder and --watchlist,
+ * in perm; a later definition of a name replaces an earlier one. */
+static bool load_placeholders(sk_ctx *ctx, const sk_options *opts, char **error) {
+  size_t cap = opts->nplaceholders + opts->nwatchlists;
+  const sk_ynode *file_map = NULL;
+  if (opts->placeholders_file) {
+    FILE *fp = fopen(opts->placeholders_file, "rb");
+    if (!fp) {
+      if (error)
+        *error = fmt_error("cannot read placeholder file '%s'", opts->placeholders_file);
+      return false;
+    }
+    sk_buf data = SK_BUF_INIT;
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+      sk_buf_put(&data, chunk, got);
+    fclose(fp);
+    sk_source *src = SK_NEW(&ctx->perm, sk_source);
+    src->path = opts->placeholders_file;
+    src->data = sk_arena_strndup(&ctx->perm, data.ptr ? data.ptr : "", data.len);
+    src->len = data.len;
+    sk_buf_free(&data);
+    sk_diags d = {0};
+    sk_ydocs docs;
+    bool ok = sk_yaml_load(&ctx->perm, &d, src, &docs);
+    file_map = ok && docs.n ? docs.docs[0] : NULL;
+    if (ok && (!file_map || file_map->kind != SK_Y_MAP))
+      sk_diag_error(&d, (sk_loc){src, 1, 1, 1}, "a placeholder file maps names to lists of values");
+    if (d.errors) {
+      sk_buf text = SK_BUF_INIT;
+      sk_diags_render(&d, &text);
+      if (text.len && text.ptr[text.len - 1] == '\n')
+        text.ptr[--text.len] = '\0';
+      if (error)
+        *error = sk_buf_detach(&text, NULL);
+      else
+        sk_buf_free(&text);
+      sk_diags_clear(&d);
+      return false;
+    }
+    sk_diags_clear(&d);
+    cap += file_map->n / 2;
+  }
+  if (!cap)
+    return true;
+  sk_placeholder *v = sk_arena_array(&ctx->perm, cap, sizeof *v);
+  size_t n = 0;
+  for (uint32_t i = 0; file_map && i + 1 < file_map->n; i += 2) {
+    const sk_ynode *key = file_map->kids[i], *val = file_map->kids[i + 1];
+    uint32_t nv = val->kind == SK_Y_SEQ ? val->n : 1;
+    const char **vals = sk_arena_array(&ctx->perm, nv + 1, sizeof *vals);
+    for (uint32_t k = 0; k < nv; k++) {
+      const sk_ynode *x = val->kind == SK_Y_SEQ ? val->kids[k] : val;
+      vals[k] = sk_arena_strndup(&ctx->perm, x->str.ptr, x->str.len);
+    }
+    v[n++] = (sk_placeholder){sk_arena_strndup(&ctx->perm, key->str.ptr, key->str.len), vals, NULL};
+  }
+  for (size_t i = 0; i < opts->nplaceholders; i++)
+    if (!parse_placeholder(&ctx->perm, opts->placeholders[i], &v[n++])) {
+      if (error)
+        *error = fmt_error("malformed placeholder '%s' (expected NAME=VALUE[,VALUE...])",
+                           opts->placeholders[i]);
+      return false;
+    }
+  for (size_t i = 0; i < opts->nwatchlists; i++) {
+    const char *spec = opts->watchlists[i], *eq = strchr(spec, '=');
+    if (!eq || eq == spec || !eq[1]) {
+      if (error)
+        *error = fmt_error("malformed watchlist '%s' (expected NAME=ALIAS)", spec);
+      return false;
+    }
+    v[n++] = (sk_placeholder){sk_arena_strndup(&ctx->perm, spec, (size_t)(eq - spec)), NULL,
+                              sk_arena_strndup(&ctx->perm, eq + 1, strlen(eq + 1))};
+  }
+  ctx->placeholders = v; /* the last definition of a name wins */
+  ctx->passopts.placeholders = v;
+  ctx->passopts.nplaceholders = n;
+  return true;
+}
+
 sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   const char *target = opts && opts->target ? opts->target : "asim";
   const char *profile = opts && opts->profile ? opts->profile : "default";
@@ -168,18 +249,9 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
     sk_ctx_free(ctx);
     return NULL;
   }
-  if (opts && opts->nplaceholders) {
-    ctx->placeholders = sk_arena_array(&ctx->perm, opts->nplaceholders, sizeof *ctx->placeholders);
-    for (size_t i = 0; i < opts->nplaceholders; i++)
-      if (!parse_placeholder(&ctx->perm, opts->placeholders[i], &ctx->placeholders[i])) {
-        if (error)
-          *error = fmt_error("malformed placeholder '%s' (expected NAME=VALUE[,VALUE...])",
-                             opts->placeholders[i]);
-        sk_ctx_free(ctx);
-        return NULL;
-      }
-    ctx->passopts.placeholders = ctx->placeholders;
-    ctx->passopts.nplaceholders = opts->nplaceholders;
+  if (opts && !load_placeholders(ctx, opts, error)) {
+    sk_ctx_free(ctx);
+    return NULL;
   }
   for (size_t i = 0; opts && i < opts->nfilters; i++) {
     FILE *fp = fopen(opts->filters[i], "rb");
