@@ -142,10 +142,6 @@ if command -v node >/dev/null 2>&1 && [ -d "$root/tools/kqlcheck/node_modules" ]
     [ -e "$(dirname "$f")/no-kqlcheck" ] && continue
     to_jsonl "$f" "golden/$(basename "$(dirname "$f")")/$(basename "$f")" >> "$tmp/kql.jsonl"
   done
-  if [ -d "$SHARED/corpus/sigma/rules" ]; then
-    "$SK" convert "$SHARED/corpus/sigma/rules" 2>/dev/null > "$tmp/corpus.kql"
-    to_jsonl "$tmp/corpus.kql" corpus >> "$tmp/kql.jsonl"
-  fi
   if node "$kqlcheck" --schema-dir "$SHARED/reference/schemas" "$tmp/kql.jsonl" > "$tmp/kql.out" 2>&1; then
     ok
   else
@@ -154,6 +150,21 @@ if command -v node >/dev/null 2>&1 && [ -d "$root/tools/kqlcheck/node_modules" ]
 else
   skip=$((skip + 1))
   echo "SKIP KQL validation: needs node, 'make kqlcheck-deps' and $SHARED/reference"
+fi
+
+# --- conformance: the corpus against the reference converter ------------
+# (every target and profile; Kusto.Language checks every query produced)
+if [ -d "$SHARED/corpus/sigma/rules" ] && command -v node >/dev/null 2>&1 &&
+   [ -d "$root/tools/kqlcheck/node_modules" ]; then
+  if node "$root/tools/conformance.js" --sigmakql "$SK" --shared "$SHARED" > "$tmp/conformance" 2>&1; then
+    ok
+  else
+    bad "conformance" "$tmp/conformance"
+  fi
+  tail -n 1 "$tmp/conformance"
+else
+  skip=$((skip + 1))
+  echo "SKIP conformance: needs $SHARED/corpus, node and 'make kqlcheck-deps'"
 fi
 
 if [ $skip -gt 0 ]; then

@@ -214,8 +214,8 @@ typedef struct gsource {
   int linux_values;
 } gsource;
 
-/* image_load and the Security channel have no route on every target yet:
- * those rules fail, as a part of SigmaHQ's do. */
+/* image_load and the Security channel: log sources that not every target
+ * routes, so that some rules fail there, as a part of SigmaHQ's do. */
 #define SRC(c, p, sv, f, w, l) {c, p, sv, f, (unsigned)COUNT(f), w, l}
 static const gsource sources[] = {
     SRC("process_creation", "windows", NULL, f_proc_win, 50, 0),

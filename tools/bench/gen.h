@@ -19,8 +19,8 @@ void gen_puts(gen_buf *b, const char *s);
 void gen_printf(gen_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends rule number index of the corpus of seed to b: one YAML document
- * of about 1.5 KiB, like a SigmaHQ rule. Most convert on every target; some
- * fail on purpose (fields a table lacks, unresolved placeholders). */
+ * of about 1.6 KiB, like a SigmaHQ rule. Most convert; some fail on some
+ * targets (log sources or fields a target lacks). */
 void gen_rule(gen_buf *b, uint64_t seed, unsigned index);
 
 /* Placeholder values the corpus's `expand` values need ("NAME=v1,v2"). */
