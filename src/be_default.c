@@ -115,6 +115,8 @@ typedef struct mapper {
   sk_pass *p;
   const source *src; /* NULL: a table named by a pipeline, fields as written */
   const sk_schema *schema;
+  const field_row **rows; /* the rows of src's field map, in order */
+  size_t nrows;
   absent first_absent; /* the first test dropped in the current detection */
   bool any_absent;
 } mapper;
@@ -138,18 +140,25 @@ static bool known_elsewhere(const source *src, sk_str f) {
 
 /* Resolves a Sigma field to its column alternatives (arena strings);
  * 0 when the source lacks it, -1 when it is unknown. */
+/* The rows of one field map, collected once per rule: a lookup then
+ * scans a few dozen rows instead of every target's thousand. */
+static void collect_rows(mapper *mp) {
+  mp->rows = sk_arena_array(mp->p->arena, COUNT(fields), sizeof *mp->rows);
+  for (size_t i = 0; i < COUNT(fields); i++)
+    if (strcmp(fields[i].fields, mp->src->fields) == 0)
+      mp->rows[mp->nrows++] = &fields[i];
+}
+
 static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
   const source *src = mp->src;
   int n = 0;
-  for (size_t i = 0; i < COUNT(fields) && n < max; i++)
-    if (fields[i].kind == F_FIELD && strcmp(fields[i].fields, src->fields) == 0 &&
-        sk_str_eqc(field, fields[i].sigma))
-      out[n++] = fields[i].expr;
+  for (size_t i = 0; i < mp->nrows && n < max; i++)
+    if (mp->rows[i]->kind == F_FIELD && sk_str_eqc(field, mp->rows[i]->sigma))
+      out[n++] = mp->rows[i]->expr;
   if (n)
     return n;
-  for (size_t i = 0; i < COUNT(fields); i++)
-    if (fields[i].kind == F_ABSENT && strcmp(fields[i].fields, src->fields) == 0 &&
-        sk_str_eqc(field, fields[i].sigma))
+  for (size_t i = 0; i < mp->nrows; i++)
+    if (mp->rows[i]->kind == F_ABSENT && sk_str_eqc(field, mp->rows[i]->sigma))
       return 0;
   const sk_column *c = sk_schema_find(mp->schema, src->table, field);
   if (c) {
@@ -157,10 +166,10 @@ static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
     return 1;
   }
   if (sk_str_is_ident(field))
-    for (size_t i = 0; i < COUNT(fields); i++)
-      if (fields[i].kind == F_FALLBACK && strcmp(fields[i].fields, src->fields) == 0) {
+    for (size_t i = 0; i < mp->nrows; i++)
+      if (mp->rows[i]->kind == F_FALLBACK) {
         sk_buf b = SK_BUF_INIT;
-        const char *pat = fields[i].expr, *pct = strstr(pat, "%s");
+        const char *pat = mp->rows[i]->expr, *pct = strstr(pat, "%s");
         sk_buf_put(&b, pat, (size_t)(pct - pat));
         sk_buf_putstr(&b, field);
         sk_buf_puts(&b, pct + 2);
@@ -345,6 +354,8 @@ static bool build(const char *target, sk_pass *p, const sk_rule *r, sk_parts *ou
                     src->head);
   mapper *mp = SK_NEW(p->arena, mapper);
   *mp = (mapper){.p = p, .src = r->query_table.len ? NULL : src, .schema = schema_set(src->columns)};
+  if (mp->src)
+    collect_rows(mp);
   /* Map each detection once; then resolve the condition over the result. */
   sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
   absent first = {0};

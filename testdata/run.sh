@@ -104,6 +104,7 @@ done
 # --- command line ---------------------------------------------------------
 . "$here/cli.sh"
 . "$here/batch.sh"
+. "$here/pathological.sh"
 
 # --- checks that need ../shared -----------------------------------------
 if [ -d "$SHARED/seed" ]; then
