@@ -184,6 +184,14 @@ static void test_yaml(void) {
   STR_EQ(yaml_error("a: &x {b: 1}\n<<: *x\n"), "YAML merge keys ('<<') are not supported in rules",
          "merge key");
   STR_EQ(yaml_error("a: *nope\n"), "unknown YAML anchor 'nope'", "unknown anchor");
+  /* a big map keeps a hash set of its keys: a late duplicate is found */
+  sk_buf big = SK_BUF_INIT;
+  for (int i = 0; i < 1000; i++)
+    sk_buf_printf(&big, "k%d: v\n", i);
+  STR_EQ(yaml_error(big.ptr), "ok", "1000 distinct keys");
+  sk_buf_puts(&big, "k517: again\n");
+  STR_EQ(yaml_error(big.ptr), "duplicate key 'k517'", "a duplicate among 1000 keys");
+  sk_buf_free(&big);
   /* the billion-laughs shape: each level doubles the expanded size */
   sk_buf bomb = SK_BUF_INIT;
   sk_buf_puts(&bomb, "l0: &l0 [x, x]\n");

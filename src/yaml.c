@@ -20,6 +20,8 @@ typedef struct frame {
   size_t n, cap;
   uint64_t weight; /* expanded size of the subtree so far */
   char *anchor;    /* malloc'd anchor name, registered when the node ends */
+  uint32_t *keys;  /* a big map's key set: open addressing, kid index + 1 */
+  size_t nslots;
 } frame;
 
 typedef struct anchor {
@@ -84,7 +86,7 @@ static void push(builder *b, sk_ynode *node) {
     b->cap = b->cap ? b->cap * 2 : 16;
     b->stack = sk_xrealloc(b->stack, b->cap * sizeof *b->stack);
   }
-  b->stack[b->depth++] = (frame){node, NULL, 0, 0, 1, NULL};
+  b->stack[b->depth++] = (frame){node, NULL, 0, 0, 1, NULL, NULL, 0};
 }
 
 static void frame_add(frame *f, sk_ynode *kid, uint64_t weight) {
@@ -109,6 +111,45 @@ static void remember_anchor(builder *b, const yaml_char_t *name, sk_ynode *node,
   b->anchors[b->nanchors++] = (anchor){copy, node, w};
 }
 
+static uint64_t hash_str(sk_str s) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (size_t i = 0; i < s.len; i++)
+    h = (h ^ (unsigned char)s.ptr[i]) * 1099511628211u;
+  return h;
+}
+
+static void insert_key(frame *f, uint32_t kid) {
+  size_t mask = f->nslots - 1, i = hash_str(f->kids[kid]->str) & mask;
+  while (f->keys[i])
+    i = (i + 1) & mask;
+  f->keys[i] = kid + 1;
+}
+
+/* The kid index of an earlier equal key, or SIZE_MAX. Small maps are
+ * scanned; from 32 keys a hash set keeps a map of thousands linear. */
+static size_t find_key(frame *f, sk_str key) {
+  size_t nkeys = f->n / 2;
+  if (nkeys < 32) {
+    for (size_t i = 0; i < f->n; i += 2)
+      if (sk_str_eq(f->kids[i]->str, key))
+        return i;
+    return SIZE_MAX;
+  }
+  if (nkeys * 2 >= f->nslots) { /* (re)build at half load */
+    free(f->keys);
+    f->nslots = f->nslots ? f->nslots * 4 : 256;
+    f->keys = sk_xmalloc(f->nslots * sizeof *f->keys);
+    memset(f->keys, 0, f->nslots * sizeof *f->keys);
+    for (size_t i = 0; i < f->n; i += 2)
+      insert_key(f, (uint32_t)i);
+  }
+  size_t mask = f->nslots - 1;
+  for (size_t i = hash_str(key) & mask; f->keys[i]; i = (i + 1) & mask)
+    if (sk_str_eq(f->kids[f->keys[i] - 1]->str, key))
+      return f->keys[i] - 1;
+  return SIZE_MAX;
+}
+
 /* Adds a finished node to the parent frame, checking map keys. */
 static bool add_to_parent(builder *b, sk_ynode *node, uint64_t weight) {
   if (b->depth == 0) {
@@ -126,13 +167,12 @@ static bool add_to_parent(builder *b, sk_ynode *node, uint64_t weight) {
       sk_diag_error(b->diags, node->loc, "YAML merge keys ('<<') are not supported in rules");
       return false;
     }
-    for (size_t i = 0; i < f->n; i += 2) {
-      if (sk_str_eq(f->kids[i]->str, node->str)) {
-        sk_diag_error(b->diags, node->loc, "duplicate key '%.*s'", (int)node->str.len,
-                      node->str.ptr);
-        sk_diag_note(b->diags, f->kids[i]->loc, "first defined here");
-        return false;
-      }
+    size_t dup = find_key(f, node->str);
+    if (dup != SIZE_MAX) {
+      sk_diag_error(b->diags, node->loc, "duplicate key '%.*s'", (int)node->str.len,
+                    node->str.ptr);
+      sk_diag_note(b->diags, f->kids[dup]->loc, "first defined here");
+      return false;
     }
   }
   if (f->weight + weight > SK_YAML_MAX_EXPANDED) {
@@ -141,6 +181,8 @@ static bool add_to_parent(builder *b, sk_ynode *node, uint64_t weight) {
     return false;
   }
   frame_add(f, node, weight);
+  if (f->keys && f->node->kind == SK_Y_MAP && (f->n - 1) % 2 == 0)
+    insert_key(f, (uint32_t)(f->n - 1));
   return true;
 }
 
@@ -217,6 +259,7 @@ static bool on_event(builder *b, yaml_event_t *ev) {
     if (f.n)
       memcpy(n->kids, f.kids, f.n * sizeof *n->kids);
     free(f.kids);
+    free(f.keys);
     if (f.anchor) {
       remember_anchor(b, (const yaml_char_t *)f.anchor, n, f.weight);
       free(f.anchor);
@@ -291,6 +334,7 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
   for (size_t i = 0; i < b.depth; i++) {
     free(b.stack[i].kids);
     free(b.stack[i].anchor);
+    free(b.stack[i].keys);
   }
   free(b.stack);
   for (size_t i = 0; i < b.nanchors; i++)
