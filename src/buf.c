@@ -79,6 +79,19 @@ void sk_buf_free(sk_buf *b) {
   b->len = b->cap = 0;
 }
 
+bool sk_buf_read_file(sk_buf *b, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return false;
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    sk_buf_put(b, chunk, got);
+  bool ok = !ferror(f);
+  fclose(f);
+  return ok;
+}
+
 void sk_buf_json_str(sk_buf *b, sk_str s) {
   for (size_t i = 0; i < s.len; i++) {
     unsigned char c = (unsigned char)s.ptr[i];

@@ -3,6 +3,7 @@
 #ifndef SK_BUF_H
 #define SK_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "str.h"
@@ -24,6 +25,8 @@ void sk_buf_printf(sk_buf *b, const char *fmt, ...) __attribute__((format(printf
 char *sk_buf_detach(sk_buf *b, size_t *len);
 void sk_buf_clear(sk_buf *b);
 void sk_buf_free(sk_buf *b);
+/* Appends the whole file at path; false (errno set) if it cannot be read. */
+bool sk_buf_read_file(sk_buf *b, const char *path);
 /* Appends s as the body of a JSON string (no quotes), escaping as RFC 8259 asks. */
 void sk_buf_json_str(sk_buf *b, sk_str s);
 

@@ -36,16 +36,8 @@ void sk_filters_free(sk_filters *f) {
   free(f);
 }
 
-static bool mentions(const char *data, size_t len, const char *word) {
-  size_t n = strlen(word);
-  for (size_t i = 0; i + n <= len; i++)
-    if (data[i] == word[0] && memcmp(data + i, word, n) == 0)
-      return true;
-  return false;
-}
-
 bool sk_filters_add(sk_filters *f, sk_diags *d, const char *path, const char *data, size_t len) {
-  if (!mentions(data, len, "filter:"))
+  if (!sk_contains(data, len, "filter:"))
     return true;
   for (size_t i = 0; i < f->n; i++) /* seen in the pre-scan already */
     if (strcmp(f->v[i].src->path, path) == 0 && f->v[i].src->len == len &&

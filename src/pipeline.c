@@ -232,18 +232,13 @@ bool sk_pipelines_load(sk_arena *a, sk_diags *d, const char *const *paths, size_
   size_t cap = 0;
   bool ok = true;
   for (size_t i = 0; i < n; i++) {
-    FILE *f = fopen(paths[i], "rb");
-    if (!f) {
+    sk_buf data = SK_BUF_INIT;
+    if (!sk_buf_read_file(&data, paths[i])) {
+      sk_buf_free(&data);
       sk_diag_error(d, (sk_loc){0}, "cannot read pipeline '%s'", paths[i]);
       ok = false;
       continue;
     }
-    sk_buf data = SK_BUF_INIT;
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-      sk_buf_put(&data, chunk, got);
-    fclose(f);
     sk_source *src = SK_NEW(a, sk_source);
     src->path = sk_arena_strndup(a, paths[i], strlen(paths[i]));
     src->len = data.len;

@@ -63,16 +63,8 @@ void sk_session_free(sk_session *s) {
   free(s);
 }
 
-static bool contains(const char *data, size_t len, const char *word) {
-  size_t n = strlen(word);
-  for (size_t i = 0; i + n <= len; i++)
-    if (data[i] == word[0] && memcmp(data + i, word, n) == 0)
-      return true;
-  return false;
-}
-
 void sk_session_prescan(sk_session *s, const char *data, size_t len) {
-  if (!contains(data, len, "correlation"))
+  if (!sk_contains(data, len, "correlation"))
     return;
   sk_arena a = {0};
   sk_diags d = {0}; /* errors are reported when the file is compiled */

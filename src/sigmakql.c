@@ -128,24 +128,33 @@ static bool parse_placeholder(sk_arena *a, const char *spec, sk_placeholder *ph)
   return true;
 }
 
+/* Hands the rendered diagnostics to *error (one message, no final
+ * newline) and clears them. */
+static void take_error(sk_diags *d, char **error) {
+  sk_buf text = SK_BUF_INIT;
+  sk_diags_render(d, &text);
+  if (text.len && text.ptr[text.len - 1] == '\n')
+    text.ptr[--text.len] = '\0';
+  if (error)
+    *error = sk_buf_detach(&text, NULL);
+  else
+    sk_buf_free(&text);
+  sk_diags_clear(d);
+}
+
 /* Placeholders from --placeholders FILE, --placeholder and --watchlist,
  * in perm; a later definition of a name replaces an earlier one. */
 static bool load_placeholders(sk_ctx *ctx, const sk_options *opts, char **error) {
   size_t cap = opts->nplaceholders + opts->nwatchlists;
   const sk_ynode *file_map = NULL;
   if (opts->placeholders_file) {
-    FILE *fp = fopen(opts->placeholders_file, "rb");
-    if (!fp) {
+    sk_buf data = SK_BUF_INIT;
+    if (!sk_buf_read_file(&data, opts->placeholders_file)) {
+      sk_buf_free(&data);
       if (error)
         *error = fmt_error("cannot read placeholder file '%s'", opts->placeholders_file);
       return false;
     }
-    sk_buf data = SK_BUF_INIT;
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-      sk_buf_put(&data, chunk, got);
-    fclose(fp);
     sk_source *src = SK_NEW(&ctx->perm, sk_source);
     src->path = opts->placeholders_file;
     src->data = sk_arena_strndup(&ctx->perm, data.ptr ? data.ptr : "", data.len);
@@ -158,15 +167,7 @@ static bool load_placeholders(sk_ctx *ctx, const sk_options *opts, char **error)
     if (ok && (!file_map || file_map->kind != SK_Y_MAP))
       sk_diag_error(&d, (sk_loc){src, 1, 1, 1}, "a placeholder file maps names to lists of values");
     if (d.errors) {
-      sk_buf text = SK_BUF_INIT;
-      sk_diags_render(&d, &text);
-      if (text.len && text.ptr[text.len - 1] == '\n')
-        text.ptr[--text.len] = '\0';
-      if (error)
-        *error = sk_buf_detach(&text, NULL);
-      else
-        sk_buf_free(&text);
-      sk_diags_clear(&d);
+      take_error(&d, error);
       return false;
     }
     sk_diags_clear(&d);
@@ -254,28 +255,15 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
     return NULL;
   }
   for (size_t i = 0; opts && i < opts->nfilters; i++) {
-    FILE *fp = fopen(opts->filters[i], "rb");
     sk_buf data = SK_BUF_INIT;
-    char chunk[65536];
-    size_t got;
-    while (fp && (got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-      sk_buf_put(&data, chunk, got);
     sk_diags d = {0};
-    if (!fp)
+    if (!sk_buf_read_file(&data, opts->filters[i]))
       sk_diag_error(&d, (sk_loc){0}, "cannot read filter file '%s'", opts->filters[i]);
     else
-      fclose(fp), sk_filters_add(ctx->filters, &d, opts->filters[i], data.ptr ? data.ptr : "", data.len);
+      sk_filters_add(ctx->filters, &d, opts->filters[i], data.ptr ? data.ptr : "", data.len);
     sk_buf_free(&data);
     if (d.errors) {
-      sk_buf text = SK_BUF_INIT;
-      sk_diags_render(&d, &text);
-      if (text.len && text.ptr[text.len - 1] == '\n')
-        text.ptr[--text.len] = '\0';
-      if (error)
-        *error = sk_buf_detach(&text, NULL);
-      else
-        sk_buf_free(&text);
-      sk_diags_clear(&d);
+      take_error(&d, error);
       sk_ctx_free(ctx);
       return NULL;
     }
@@ -284,15 +272,7 @@ sk_ctx *sk_ctx_new(const sk_options *opts, char **error) {
   if (opts && opts->npipelines) {
     sk_diags d = {0};
     if (!sk_pipelines_load(&ctx->perm, &d, opts->pipelines, opts->npipelines, &ctx->pipelines)) {
-      sk_buf text = SK_BUF_INIT;
-      sk_diags_render(&d, &text);
-      if (text.len && text.ptr[text.len - 1] == '\n')
-        text.ptr[--text.len] = '\0';
-      if (error)
-        *error = sk_buf_detach(&text, NULL);
-      else
-        sk_buf_free(&text);
-      sk_diags_clear(&d);
+      take_error(&d, error);
       sk_ctx_free(ctx);
       return NULL;
     }

@@ -56,6 +56,15 @@ static inline int sk_str_cmp(sk_str a, sk_str b) {
   return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* Does data[0..len) contain word? */
+static inline bool sk_contains(const char *data, size_t len, const char *word) {
+  size_t n = strlen(word);
+  for (size_t i = 0; i + n <= len; i++)
+    if (data[i] == word[0] && memcmp(data + i, word, n) == 0)
+      return true;
+  return false;
+}
+
 /* [A-Za-z_][A-Za-z0-9_]*: a name usable as is in KQL and in our data. */
 static inline bool sk_str_is_ident(sk_str s) {
   if (!s.len || !(sk_is_alpha((unsigned char)s.ptr[0]) || s.ptr[0] == '_'))
