@@ -691,8 +691,24 @@ int sk_finish(sk_ctx *ctx, sk_result *out) {
       rr->description = dup_field(&r.description);
       rr->author = dup_field(&r.author);
       if (ok && ctx->format->rule) {
-        sk_fmt_rule fr = {&pass, &r, rr, &ctx->fopts, doc, false};
-        ctx->format->rule(&fr, &units[k]);
+        /* The correlation's timespan is how far back the rule must look. */
+        sk_fmtopts fo = ctx->fopts;
+        const sk_ynode *ts = sk_ymap_get(sk_ymap_get(d, "correlation"), "timespan");
+        if (ts && ts->kind == SK_Y_SCALAR && ts->str.len > 1) {
+          unsigned long v = strtoul(ts->str.ptr, NULL, 10);
+          char unit = ts->str.ptr[ts->str.len - 1];
+          unsigned long minutes = unit == 's' ? (v + 59) / 60 : unit == 'm' ? v
+                                  : unit == 'h' ? v * 60 : v * 1440;
+          fo.period = (unsigned)(minutes < fo.frequency ? fo.frequency : minutes);
+          const char *why = sk_durations_check(fo.frequency, fo.period);
+          if (why && why[0])
+            sk_diag_error(&diags, ts->loc, "timespan %.*s gives a query period Sentinel refuses: %s",
+                          (int)ts->str.len, ts->str.ptr, why);
+        }
+        if (diags.errors == before) {
+          sk_fmt_rule fr = {&pass, &r, rr, &fo, doc, false};
+          ctx->format->rule(&fr, &units[k]);
+        }
         if (diags.errors != before) {
           rr->ok = 0;
           drop_queries(rr);
