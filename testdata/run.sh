@@ -105,6 +105,7 @@ done
 . "$here/cli.sh"
 . "$here/batch.sh"
 . "$here/pathological.sh"
+. "$here/robustness.sh"
 
 # --- checks that need ../shared -----------------------------------------
 if [ -d "$SHARED/seed" ]; then
