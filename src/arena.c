@@ -34,6 +34,14 @@ void *sk_xrealloc(void *p, size_t size) {
   return p;
 }
 
+char *sk_xstrndup(const char *s, size_t n) {
+  char *p = sk_xmalloc(n + 1);
+  if (n)
+    memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
 static struct sk_chunk *new_chunk(size_t size) {
   struct sk_chunk *c = sk_xmalloc(sizeof(struct sk_chunk) + size);
   c->next = NULL;

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "str.h"
+
 struct sk_chunk;
 
 typedef struct sk_arena {
@@ -27,6 +29,10 @@ void sk_arena_free(sk_arena *a);
 _Noreturn void sk_oom(void);
 void *sk_xmalloc(size_t size);
 void *sk_xrealloc(void *p, size_t size);
+
+/* A malloc'd, NUL-terminated copy of s[0..n); the caller frees it. */
+char *sk_xstrndup(const char *s, size_t n);
+static inline char *sk_xstrdup_str(sk_str s) { return sk_xstrndup(s.ptr, s.len); }
 
 #define SK_NEW(a, T) ((T *)sk_arena_alloc((a), sizeof(T)))
 

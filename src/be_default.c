@@ -72,14 +72,6 @@ static const prefix_row prefixes[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
-static const sk_schema *schema_set(const char *name) {
-  if (strcmp(name, "asim") == 0)
-    return &sk_schema_asim;
-  if (strcmp(name, "xdr") == 0)
-    return &sk_schema_xdr;
-  return &sk_schema_monitor;
-}
-
 static const source *find_source(const char *name) {
   for (size_t i = 0; i < COUNT(sources); i++)
     if (strcmp(sources[i].name, name) == 0)
@@ -353,7 +345,7 @@ static bool build(const char *target, sk_pass *p, const sk_rule *r, sk_parts *ou
                     "no ASIM parser for this log source; reading the %s %s", src->family,
                     src->head);
   mapper *mp = SK_NEW(p->arena, mapper);
-  *mp = (mapper){.p = p, .src = r->query_table.len ? NULL : src, .schema = schema_set(src->columns)};
+  *mp = (mapper){.p = p, .src = r->query_table.len ? NULL : src, .schema = sk_schema_set(src->columns)};
   if (mp->src)
     collect_rows(mp);
   /* Map each detection once; then resolve the condition over the result. */
@@ -498,7 +490,7 @@ static bool kql_word(sk_str w) {
  * string literals, function names (followed by '('), dynamic properties
  * (after '.') and the FALLBACK slot "%s" are skipped. */
 static bool check_expr(sk_buf *report, const char *what, const source *src, const char *expr) {
-  const sk_schema *schema = schema_set(src->columns);
+  const sk_schema *schema = sk_schema_set(src->columns);
   bool ok = true;
   for (const char *p = expr; *p;) {
     if (*p == '"' || *p == '\'') { /* a string literal, with backslash escapes */
@@ -548,7 +540,7 @@ bool sk_default_check(sk_buf *report) {
   bool ok = true;
   for (size_t i = 0; i < COUNT(sources); i++) {
     const sk_column *cols;
-    if (!sk_schema_table(schema_set(sources[i].columns), sources[i].table, &cols)) {
+    if (!sk_schema_table(sk_schema_set(sources[i].columns), sources[i].table, &cols)) {
       sk_buf_printf(report, "SOURCE %s: no table %s in the %s schema\n", sources[i].name,
                     sources[i].table, sources[i].columns);
       ok = false;
@@ -639,7 +631,7 @@ bool sk_default_list(sk_buf *out, const char *what, const char *target, const ch
     if (!src)
       return false;
     const sk_column *cols;
-    size_t n = sk_schema_table(schema_set(src->columns), src->table, &cols);
+    size_t n = sk_schema_table(sk_schema_set(src->columns), src->table, &cols);
     for (size_t c = 0; c < n; c++) {
       sk_buf_printf(out, "%s\t%s", cols[c].name, sk_type_name((sk_type)cols[c].type));
       const char *sep = "\t";

@@ -45,6 +45,14 @@ static const sk_column monitor_cols[] = {
 };
 const sk_schema sk_schema_monitor = {monitor_cols, sizeof monitor_cols / sizeof *monitor_cols};
 
+const sk_schema *sk_schema_set(const char *name) {
+  if (strcmp(name, "asim") == 0)
+    return &sk_schema_asim;
+  if (strcmp(name, "xdr") == 0)
+    return &sk_schema_xdr;
+  return &sk_schema_monitor;
+}
+
 static int cmp_key(const char *table, sk_str col, const sk_column *c) {
   int r = strcmp(table, c->table);
   if (r)

@@ -40,6 +40,9 @@ extern const sk_schema sk_schema_pysigma_asim; /* pysigma_asim_schema.def */
 extern const sk_schema sk_schema_xdr;          /* xdr_schema.def */
 extern const sk_schema sk_schema_monitor;      /* monitor_schema.def */
 
+/* A schema set by name: "asim", "xdr", anything else the monitor tables. */
+const sk_schema *sk_schema_set(const char *name);
+
 /* Exact (case-sensitive) lookup; NULL if the table has no such column. */
 const sk_column *sk_schema_find(const sk_schema *s, const char *table, sk_str column);
 /* The columns of one table: *first and the count. */

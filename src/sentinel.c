@@ -444,18 +444,10 @@ static bool strong_identifier(const char *type, const char *id) {
   return false;
 }
 
-static const sk_schema *schema_set(const char *name) {
-  if (strcmp(name, "asim") == 0)
-    return &sk_schema_asim;
-  if (strcmp(name, "xdr") == 0)
-    return &sk_schema_xdr;
-  return &sk_schema_monitor;
-}
-
 /* Why a column may not be written ("" when it may). Entity columns must be
  * strings; detail columns may have any type. */
 static const char *column_problem(const table_row *t, const char *column, bool entity) {
-  const sk_column *c = sk_schema_find(schema_set(t->set), t->schema_table, sk_str_c(column));
+  const sk_column *c = sk_schema_find(sk_schema_set(t->set), t->schema_table, sk_str_c(column));
   if (!c)
     return "no such column";
   if (c->alias)

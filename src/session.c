@@ -33,14 +33,6 @@ struct sk_session {
   size_t ncorrs;
 };
 
-static char *dup(sk_str s) {
-  char *p = sk_xmalloc(s.len + 1);
-  if (s.len)
-    memcpy(p, s.ptr, s.len);
-  p[s.len] = '\0';
-  return p;
-}
-
 sk_session *sk_session_new(void) {
   sk_session *s = sk_xmalloc(sizeof *s);
   memset(s, 0, sizeof *s);
@@ -83,7 +75,7 @@ void sk_session_prescan(sk_session *s, const char *data, size_t len) {
         j++;
       if (j == s->nrefs) {
         s->refs = sk_xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
-        s->refs[s->nrefs++] = (referral){dup(refs[k]), standalone};
+        s->refs[s->nrefs++] = (referral){sk_xstrdup_str(refs[k]), standalone};
       } else {
         s->refs[j].standalone |= standalone;
       }
@@ -113,14 +105,14 @@ void sk_session_remember(sk_session *s, const char *path, const char *data, size
       memcmp(s->files[s->nfiles - 1].data, data, len) != 0) {
     s->files = sk_xrealloc(s->files, (s->nfiles + 1) * sizeof *s->files);
     kept_file *f = &s->files[s->nfiles++];
-    f->path = dup(sk_str_c(path));
+    f->path = sk_xstrdup_str(sk_str_c(path));
     f->data = sk_xmalloc(len ? len : 1);
     memcpy(f->data, data, len);
     f->len = len;
   }
   s->entries = sk_xrealloc(s->entries, (s->nentries + 1) * sizeof *s->entries);
   s->entries[s->nentries++] =
-      (entry){id.len ? dup(id) : NULL, name.len ? dup(name) : NULL, s->nfiles - 1, doc,
+      (entry){id.len ? sk_xstrdup_str(id) : NULL, name.len ? sk_xstrdup_str(name) : NULL, s->nfiles - 1, doc,
               correlation};
   if (correlation) {
     s->corrs = sk_xrealloc(s->corrs, (s->ncorrs + 1) * sizeof *s->corrs);

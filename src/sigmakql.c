@@ -292,15 +292,7 @@ void sk_ctx_free(sk_ctx *ctx) {
   free(ctx);
 }
 
-static char *dup_str(sk_str s) {
-  char *p = sk_xmalloc(s.len + 1);
-  if (s.len)
-    memcpy(p, s.ptr, s.len);
-  p[s.len] = '\0';
-  return p;
-}
-
-static char *dup_field(const sk_field *f) { return f->present ? dup_str(f->str) : NULL; }
+static char *dup_field(const sk_field *f) { return f->present ? sk_xstrdup_str(f->str) : NULL; }
 
 static sk_rule_result *new_record(sk_result *out, unsigned index) {
   out->rules_v = sk_xrealloc(out->rules_v, (out->nrules + 1) * sizeof *out->rules_v);
@@ -320,10 +312,10 @@ static void take_messages(sk_rule_result *rr, const sk_diags *d, size_t from) {
     const sk_diag *g = &d->v[i];
     sk_message *m = &rr->messages[rr->nmessages++];
     m->severity = g->sev == SK_SEV_ERROR ? SK_ERROR : g->sev == SK_SEV_WARNING ? SK_WARNING : SK_NOTE;
-    m->file = dup_str(sk_str_c(g->path ? g->path : ""));
+    m->file = sk_xstrdup_str(sk_str_c(g->path ? g->path : ""));
     m->line = g->loc.line;
     m->column = g->loc.col;
-    m->message = dup_str(sk_str_c(g->message));
+    m->message = sk_xstrdup_str(sk_str_c(g->message));
   }
 }
 
@@ -336,7 +328,7 @@ static char **dup_list(const sk_ynode *n, size_t *count) {
   for (uint32_t i = 0; i < len; i++) {
     const sk_ynode *item = n->kind == SK_Y_SEQ ? n->kids[i] : n;
     if (item->kind == SK_Y_SCALAR)
-      v[(*count)++] = dup_str(item->str);
+      v[(*count)++] = sk_xstrdup_str(item->str);
   }
   return v;
 }
@@ -502,10 +494,10 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     if (!selected(ctx, rules[i])) {
       const sk_ynode *f;
       rr->skipped = 1;
-      rr->id = (f = doc_scalar(rules[i], "id")) ? dup_str(f->str) : NULL;
-      rr->title = (f = doc_scalar(rules[i], "title")) ? dup_str(f->str) : NULL;
-      rr->level = (f = doc_scalar(rules[i], "level")) ? dup_str(f->str) : NULL;
-      rr->status = (f = doc_scalar(rules[i], "status")) ? dup_str(f->str) : NULL;
+      rr->id = (f = doc_scalar(rules[i], "id")) ? sk_xstrdup_str(f->str) : NULL;
+      rr->title = (f = doc_scalar(rules[i], "title")) ? sk_xstrdup_str(f->str) : NULL;
+      rr->level = (f = doc_scalar(rules[i], "level")) ? sk_xstrdup_str(f->str) : NULL;
+      rr->status = (f = doc_scalar(rules[i], "status")) ? sk_xstrdup_str(f->str) : NULL;
       out->skipped++;
       continue;
     }
@@ -551,11 +543,11 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
       sk_lint_rule(&pass, &rule, sentinel_format);
     if (compiled) {
       rr->ok = 1;
-      rr->table = q.table ? dup_str(sk_str_c(q.table)) : NULL;
-      rr->family = q.family ? dup_str(sk_str_c(q.family)) : NULL;
+      rr->table = q.table ? sk_xstrdup_str(sk_str_c(q.table)) : NULL;
+      rr->family = q.family ? sk_xstrdup_str(sk_str_c(q.family)) : NULL;
       rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
       for (uint32_t k = 0; k < q.n; k++)
-        rr->queries[rr->nqueries++] = dup_str(q.queries[k]);
+        rr->queries[rr->nqueries++] = sk_xstrdup_str(q.queries[k]);
       if (ctx->lint && !sentinel_format)
         for (uint32_t k = 0; k < q.n; k++)
           sk_sentinel_check_query(&pass, &rule, q.queries[k]);
@@ -611,7 +603,7 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
     sk_rule_result *rr = new_record(out, 0);
     rr->messages = sk_xmalloc(sizeof *rr->messages);
     rr->nmessages = 1;
-    rr->messages[0] = (sk_message){SK_ERROR, dup_str(sk_str_c(path)), 0, 0, NULL};
+    rr->messages[0] = (sk_message){SK_ERROR, sk_xstrdup_str(sk_str_c(path)), 0, 0, NULL};
     sk_buf m2 = SK_BUF_INIT;
     sk_buf_printf(&m2, "cannot read file: %s", strerror(err));
     rr->messages[0].message = sk_buf_detach(&m2, NULL);
@@ -672,11 +664,11 @@ int sk_finish(sk_ctx *ctx, sk_result *out) {
     last_path = path;
     if (ok) {
       rr->ok = 1;
-      rr->table = dup_str(sk_str_c(q.table));
-      rr->family = dup_str(sk_str_c(q.family));
+      rr->table = sk_xstrdup_str(sk_str_c(q.table));
+      rr->family = sk_xstrdup_str(sk_str_c(q.family));
       rr->queries = sk_xmalloc((q.n ? q.n : 1) * sizeof *rr->queries);
       for (uint32_t i = 0; i < q.n; i++)
-        rr->queries[rr->nqueries++] = dup_str(q.queries[i]);
+        rr->queries[rr->nqueries++] = sk_xstrdup_str(q.queries[i]);
     } else {
       out->failed++;
     }
