@@ -43,7 +43,8 @@ void sk_kql_ident(sk_buf *out, sk_str name) {
   /* ['name'], or ["name"] when the name has a quote (Kusto.Language's own
    * choice); either way an ordinary escaped literal inside. */
   sk_buf_putc(out, '[');
-  sk_kql_quote(out, name, memchr(name.ptr, '\'', name.len) ? SK_Q_NOVERBATIM : SK_Q_SINGLE);
+  bool quote = name.len && memchr(name.ptr, '\'', name.len);
+  sk_kql_quote(out, name, quote ? SK_Q_NOVERBATIM : SK_Q_SINGLE);
   sk_buf_putc(out, ']');
 }
 
@@ -235,6 +236,15 @@ static const char *const cmp_ops[] = {"==", "<", "<=", ">", ">="};
 
 static void render_match(sk_buf *out, const sk_match *m) {
   bool str_col = m->type == SK_TY_STRING || m->type == SK_TY_GUID;
+  if (!m->column.len && (m->op == SK_MOP_NUM || m->op == SK_MOP_BOOL)) {
+    /* a keyword that YAML read as a number or boolean: its text, anywhere */
+    sk_match text = *m;
+    text.op = SK_MOP_STR;
+    if (m->op == SK_MOP_BOOL)
+      text.value = sk_str_c(m->bval ? "true" : "false");
+    render_str(out, &text);
+    return;
+  }
   switch (m->op) {
   case SK_MOP_STR:
     render_str(out, m);

@@ -104,7 +104,7 @@ static void ps_number(sk_buf *out, const sk_match *m) {
   char text[64];
   snprintf(text, sizeof text, "%.*s", (int)(m->value.len < 60 ? m->value.len : 60), m->value.ptr);
   double d = strtod(text, NULL);
-  if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
+  if (d > -1e15 && d < 1e15 && d == (double)(long long)d) { /* range first: no cast overflow */
     sk_buf_printf(out, "%lld", (long long)d);
     return;
   }

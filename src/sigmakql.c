@@ -572,6 +572,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
     if (diags.errors && !out->failed) {
       out->failed = 1;
       rr->ok = 0;
+      drop_queries(rr); /* a failed record carries no query */
     }
   }
   finish(ctx, path, out, &diags, units);
