@@ -176,6 +176,7 @@ static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
 static void suggest_fields(mapper *mp, const sk_match *m) {
   const char *best[3] = {0};
   size_t dist[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
+  size_t limit = m->field.len / 3 + 2;
   const sk_column *cols;
   size_t ncols = sk_schema_table(mp->schema, mp->src->table, &cols);
   for (size_t i = 0; i < COUNT(fields) + ncols; i++) {
@@ -187,7 +188,9 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
     } else {
       cand = cols[i - COUNT(fields)].name;
     }
-    size_t d = sk_edit_distance(m->field, sk_str_c(cand));
+    size_t d = sk_edit_distance(m->field, sk_str_c(cand), limit);
+    if (d == SIZE_MAX)
+      continue;
     bool dup = false;
     for (int k = 0; k < 3; k++)
       dup |= best[k] && strcmp(best[k], cand) == 0;
@@ -200,11 +203,10 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
         break;
       }
   }
-  size_t limit = m->field.len / 3 + 2;
-  if (!best[0] || dist[0] > limit)
+  if (!best[0])
     return;
   sk_buf b = SK_BUF_INIT;
-  for (int k = 0; k < 3 && best[k] && dist[k] <= limit; k++)
+  for (int k = 0; k < 3 && best[k]; k++)
     sk_buf_printf(&b, "%s'%s'", k ? ", " : "", best[k]);
   sk_diag_note(mp->p->diags, m->field_loc, "closest valid names: %s", b.ptr);
   sk_buf_free(&b);

@@ -41,13 +41,13 @@ static void suggest(sk_diags *d, sk_str name, sk_detection *dets, uint32_t ndets
     sk_str cand = dets[i].name;
     if (stem.len < name.len && cand.len > stem.len)
       cand.len = stem.len; /* compare a pattern's stem with name prefixes */
-    size_t dist = sk_edit_distance(stem, cand);
+    size_t dist = sk_edit_distance(stem, cand, 2 + stem.len / 4);
     if (dist < best) {
       best = dist;
       at = i;
     }
   }
-  if (best != SIZE_MAX && best <= 2 + stem.len / 4)
+  if (best != SIZE_MAX)
     sk_diag_note(d, dets[at].loc, "did you mean '%.*s'?", (int)dets[at].name.len,
                  dets[at].name.ptr);
 }

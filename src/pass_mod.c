@@ -247,7 +247,7 @@ static bool split_key(item *it) {
         size_t best = 99;
         int at = 0;
         for (int m = 0; m < M_COUNT; m++) {
-          size_t d = sk_edit_distance(sk_str_c(mods[m].name), name);
+          size_t d = sk_edit_distance(sk_str_c(mods[m].name), name, 2);
           if (d < best)
             best = d, at = m;
         }

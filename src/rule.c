@@ -153,9 +153,9 @@ static bool build_logsource(sk_pass *p, const sk_ynode *ls, sk_rule *r) {
     return false;
   }
   r->logsource_loc = ls->loc;
-  bool ok = want_string(p, sk_ymap_get(ls, "category"), "category", &r->category) &
-            want_string(p, sk_ymap_get(ls, "product"), "product", &r->product) &
-            want_string(p, sk_ymap_get(ls, "service"), "service", &r->service);
+  bool ok = want_string(p, sk_ymap_get(ls, "category"), "category", &r->category);
+  ok &= want_string(p, sk_ymap_get(ls, "product"), "product", &r->product);
+  ok &= want_string(p, sk_ymap_get(ls, "service"), "service", &r->service);
   sk_field def = {0};
   ok &= want_string(p, sk_ymap_get(ls, "definition"), "definition", &def);
   return ok;
@@ -242,21 +242,21 @@ bool sk_rule_build(sk_pass *p, const sk_source *src, const sk_ynode *doc, sk_rul
     return false;
   }
 
-  bool ok = want_string(p, sk_ymap_get(doc, "title"), "title", &r->title) &
-            want_string(p, sk_ymap_get(doc, "id"), "id", &r->id) &
-            want_string(p, sk_ymap_get(doc, "name"), "name", &r->name) &
-            want_string(p, sk_ymap_get(doc, "status"), "status", &r->status) &
-            want_string(p, sk_ymap_get(doc, "level"), "level", &r->level) &
-            want_string(p, sk_ymap_get(doc, "description"), "description", &r->description) &
-            want_string(p, sk_ymap_get(doc, "author"), "author", &r->author) &
-            want_string(p, sk_ymap_get(doc, "date"), "date", &r->date) &
-            want_string(p, sk_ymap_get(doc, "modified"), "modified", &r->modified) &
-            want_string(p, sk_ymap_get(doc, "license"), "license", &r->license) &
-            want_string_list(p, sk_ymap_get(doc, "references"), "references", false) &
-            want_string_list(p, sk_ymap_get(doc, "tags"), "tags", false) &
-            want_string_list(p, sk_ymap_get(doc, "fields"), "fields", false) &
-            want_string_list(p, sk_ymap_get(doc, "scope"), "scope", false) &
-            want_string_list(p, sk_ymap_get(doc, "falsepositives"), "falsepositives", true);
+  bool ok = want_string(p, sk_ymap_get(doc, "title"), "title", &r->title);
+  ok &= want_string(p, sk_ymap_get(doc, "id"), "id", &r->id);
+  ok &= want_string(p, sk_ymap_get(doc, "name"), "name", &r->name);
+  ok &= want_string(p, sk_ymap_get(doc, "status"), "status", &r->status);
+  ok &= want_string(p, sk_ymap_get(doc, "level"), "level", &r->level);
+  ok &= want_string(p, sk_ymap_get(doc, "description"), "description", &r->description);
+  ok &= want_string(p, sk_ymap_get(doc, "author"), "author", &r->author);
+  ok &= want_string(p, sk_ymap_get(doc, "date"), "date", &r->date);
+  ok &= want_string(p, sk_ymap_get(doc, "modified"), "modified", &r->modified);
+  ok &= want_string(p, sk_ymap_get(doc, "license"), "license", &r->license);
+  ok &= want_string_list(p, sk_ymap_get(doc, "references"), "references", false);
+  ok &= want_string_list(p, sk_ymap_get(doc, "tags"), "tags", false);
+  ok &= want_string_list(p, sk_ymap_get(doc, "fields"), "fields", false);
+  ok &= want_string_list(p, sk_ymap_get(doc, "scope"), "scope", false);
+  ok &= want_string_list(p, sk_ymap_get(doc, "falsepositives"), "falsepositives", true);
   if (!r->title.present && !sk_ymap_key(doc, "title")) {
     sk_diag_error(p->diags, r->loc, "rule has no 'title'");
     ok = false;

@@ -3,15 +3,19 @@
 
 #include <stdint.h>
 
-size_t sk_edit_distance(sk_str a, sk_str b) {
+size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
   enum { MAX = 64 };
   if (a.len > MAX || b.len > MAX)
+    return SIZE_MAX;
+  /* The length difference is a lower bound; suggestions for unknown
+   * names compare against every column, so most pairs stop here. */
+  if ((a.len > b.len ? a.len - b.len : b.len - a.len) > max)
     return SIZE_MAX;
   size_t row[MAX + 1];
   for (size_t j = 0; j <= b.len; j++)
     row[j] = j;
   for (size_t i = 1; i <= a.len; i++) {
-    size_t prev = row[0];
+    size_t prev = row[0], low = i;
     row[0] = i;
     for (size_t j = 1; j <= b.len; j++) {
       size_t cur = row[j];
@@ -21,7 +25,11 @@ size_t sk_edit_distance(sk_str a, sk_str b) {
       size_t best = ins < del ? ins : del;
       row[j] = sub < best ? sub : best;
       prev = cur;
+      if (row[j] < low)
+        low = row[j];
     }
+    if (low > max) /* every later row is at least this far */
+      return SIZE_MAX;
   }
-  return row[b.len];
+  return row[b.len] > max ? SIZE_MAX : row[b.len];
 }

@@ -75,8 +75,8 @@ static inline bool sk_str_is_ident(sk_str s) {
   return true;
 }
 
-/* Edit distance, ASCII case-insensitive; SIZE_MAX for strings over 64
- * bytes. For "did you mean" notes. */
-size_t sk_edit_distance(sk_str a, sk_str b);
+/* Edit distance, ASCII case-insensitive; SIZE_MAX when it exceeds max
+ * or a string is over 64 bytes. For "did you mean" notes. */
+size_t sk_edit_distance(sk_str a, sk_str b, size_t max);
 
 #endif

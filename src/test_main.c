@@ -219,9 +219,12 @@ static void test_yaml(void) {
 }
 
 static void test_distance(void) {
-  OK(sk_edit_distance(sk_str_c("contains"), sk_str_c("contians")) == 2, "transposition costs 2");
-  OK(sk_edit_distance(sk_str_c("Image"), sk_str_c("image")) == 0, "distance ignores ASCII case");
-  OK(sk_edit_distance(sk_str_c(""), sk_str_c("abc")) == 3, "distance from empty");
+  OK(sk_edit_distance(sk_str_c("contains"), sk_str_c("contians"), 9) == 2, "transposition costs 2");
+  OK(sk_edit_distance(sk_str_c("Image"), sk_str_c("image"), 9) == 0, "distance ignores ASCII case");
+  OK(sk_edit_distance(sk_str_c(""), sk_str_c("abc"), 9) == 3, "distance from empty");
+  OK(sk_edit_distance(sk_str_c("contains"), sk_str_c("contians"), 1) == SIZE_MAX,
+     "distance over the bound is SIZE_MAX");
+  OK(sk_edit_distance(sk_str_c("a"), sk_str_c("abcd"), 2) == SIZE_MAX, "length bound");
 }
 
 /* The mapping data names only columns that exist (also a build step). */
