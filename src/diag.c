@@ -21,6 +21,38 @@ static char *xstrdup(const char *s, size_t n) {
   return p;
 }
 
+/* Characters a terminal would act on rather than show: C0 and C1
+ * controls and the bidirectional overrides that can reorder what a
+ * reviewer reads (CVE-2021-42574). Tabs stay in quoted lines. */
+static bool unsafe(utf8proc_int32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x061C || cp == 0x200E ||
+         cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Copies user text for a diagnostic. In a message each unsafe character
+ * or invalid byte becomes an escape (\x1b, \u{202E}); in a quoted source
+ * line it becomes one U+FFFD, so that columns, counted in code points,
+ * still line up with the caret. */
+static char *clean_copy(const char *s, size_t n, bool line) {
+  sk_buf b = SK_BUF_INIT;
+  for (size_t i = 0; i < n;) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+    if (k > 0 && (!unsafe(cp) || (line && cp == '\t'))) {
+      sk_buf_put(&b, s + i, (size_t)k);
+    } else if (line) {
+      sk_buf_puts(&b, "\xEF\xBF\xBD");
+    } else if (k <= 0 || cp < 0x80) {
+      sk_buf_printf(&b, "\\x%02x", (unsigned char)s[i]);
+    } else {
+      sk_buf_printf(&b, "\\u{%04X}", (unsigned)cp);
+    }
+    i += k > 0 ? (size_t)k : 1;
+  }
+  return sk_buf_detach(&b, NULL);
+}
+
 static void add(sk_diags *d, sk_severity sev, sk_loc loc, const char *fmt, va_list ap) {
   if (d->n == d->cap) {
     d->cap = d->cap ? d->cap * 2 : 8;
@@ -43,12 +75,13 @@ static void add(sk_diags *d, sk_severity sev, sk_loc loc, const char *fmt, va_li
     vsnprintf(b.ptr, (size_t)n + 1, fmt, ap);
     b.len = (size_t)n;
   }
-  g->message = sk_buf_detach(&b, NULL);
+  g->message = clean_copy(b.ptr ? b.ptr : "", b.len, false);
+  sk_buf_free(&b);
   if (loc.src) {
     g->path = xstrdup(loc.src->path, strlen(loc.src->path));
     if (loc.line) {
       sk_str line = sk_source_line(loc.src, loc.line);
-      g->line = xstrdup(line.ptr, line.len);
+      g->line = clean_copy(line.ptr, line.len, true);
     }
   }
   if (sev == SK_SEV_ERROR)

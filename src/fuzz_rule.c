@@ -84,10 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fail("a rule failed without an error", NULL, &res);
   if (res.errors && !(res.diagnostics && *res.diagnostics))
     fail("errors counted but no diagnostics", NULL, &res);
-  /* Only the output: diagnostics quote source lines as they are, bytes
-   * and all (docs/robustness.md). */
   if (!fk_valid_utf8((const uint8_t *)res.output, res.output_len))
     fail("output is not UTF-8", NULL, &res);
+  /* Diagnostics quote user text; it reaches a terminal or a CI log
+   * escaped (diag.c), never as raw control bytes or invalid UTF-8. */
+  const char *dg = res.diagnostics ? res.diagnostics : "";
+  if (!fk_valid_utf8((const uint8_t *)dg, strlen(dg)))
+    fail("diagnostics are not UTF-8", NULL, &res);
+  for (const char *c = dg; *c; c++)
+    if (((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t') || *c == 0x7F)
+      fail("raw control character in the diagnostics", NULL, &res);
   for (size_t r = 0; r < res.nrules; r++) {
     const sk_rule_result *rr = &res.rules_v[r];
     if (!rr->ok && rr->nqueries)

@@ -2,7 +2,7 @@
 #include "source.h"
 
 sk_str sk_source_line(const sk_source *src, uint32_t line) {
-  size_t i = 0;
+  size_t i = sk_source_bom(src);
   for (uint32_t l = 1; l < line && i < src->len; i++)
     if (src->data[i] == '\n' ||
         (src->data[i] == '\r' && (i + 1 >= src->len || src->data[i + 1] != '\n')))

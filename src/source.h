@@ -14,6 +14,15 @@ typedef struct sk_source {
   size_t len;
 } sk_source;
 
+/* Length of a UTF-8 byte-order mark at the start of src (3 or 0). It is
+ * not part of line 1: YAML skips it, and so do columns and quoted lines. */
+static inline size_t sk_source_bom(const sk_source *src) {
+  return src->len >= 3 && (unsigned char)src->data[0] == 0xEF &&
+                 (unsigned char)src->data[1] == 0xBB && (unsigned char)src->data[2] == 0xBF
+             ? 3
+             : 0;
+}
+
 /* Returns the bytes of 1-based line `line` without its terminator, or an
  * empty slice past the end. */
 sk_str sk_source_line(const sk_source *src, uint32_t line);

@@ -55,7 +55,7 @@ static sk_loc mark_loc(const builder *b, yaml_mark_t start, yaml_mark_t end) {
 static bool check_bytes(builder *b) {
   const sk_source *s = b->src;
   uint32_t line = 1, col = 1;
-  size_t i = 0;
+  size_t i = sk_source_bom(s);
   while (i < s->len) {
     unsigned char c = (unsigned char)s->data[i];
     sk_loc here = {s, line, col, 1};
@@ -68,6 +68,16 @@ static bool check_bytes(builder *b) {
                                           (utf8proc_ssize_t)(s->len - i), &cp);
     if (k < 0) {
       sk_diag_error(b->diags, here, "invalid UTF-8 byte 0x%02x", c);
+      return false;
+    }
+    /* YAML's printable set; libyaml would report these at the start of
+     * the token, or of the file. */
+    if (!(cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+          (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000)) {
+      sk_diag_error(b->diags, here,
+                    "character U+%04X is not allowed in YAML; write it as an escape "
+                    "in a double-quoted string",
+                    (unsigned)cp);
       return false;
     }
     i += (size_t)k;
@@ -289,7 +299,8 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p))
     sk_oom();
-  yaml_parser_set_input_string(&p, (const unsigned char *)src->data, src->len);
+  size_t bom = sk_source_bom(src);
+  yaml_parser_set_input_string(&p, (const unsigned char *)src->data + bom, src->len - bom);
   yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 
   sk_ynode **docs = NULL;
