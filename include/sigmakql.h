@@ -118,6 +118,10 @@ typedef struct sk_result {
 SK_API sk_ctx *sk_ctx_new(const sk_options *opts, char **error);
 SK_API void sk_ctx_free(sk_ctx *ctx);
 
+/* The largest input file, in bytes; a larger one fails as a whole. The
+ * corpus's largest file is 295 KB. */
+#define SK_MAX_INPUT (64 << 20)
+
 /* Compiles the rules in data[0..len). path is used in diagnostics only.
  * Returns 0 when every rule converted, 1 otherwise. The result must be
  * released with sk_result_free. */

@@ -29,6 +29,17 @@ sk_node *sk_node_not(sk_arena *a, sk_node *operand) {
   return n;
 }
 
+uint64_t sk_node_size(sk_node *n) {
+  if (n->size)
+    return n->size;
+  uint64_t t = 16;
+  if (n->kind == SK_N_MATCH)
+    t += n->as.match->field.len + n->as.match->value.len;
+  for (uint32_t i = 0; i < n->n && t < UINT32_MAX; i++)
+    t += sk_node_size(n->kids[i]);
+  return n->size = t < UINT32_MAX ? t : UINT32_MAX;
+}
+
 static void dump_str(sk_buf *out, sk_str s) {
   sk_buf_putc(out, '"');
   for (size_t i = 0; i < s.len; i++) {

@@ -90,6 +90,7 @@ struct sk_node {
   sk_loc loc;       /* where the user wrote it */
   sk_node **kids;
   uint32_t n;
+  uint64_t size; /* sk_node_size() memo; 0 until computed */
   union {
     sk_match *match; /* SK_N_MATCH */
     struct {
@@ -105,6 +106,12 @@ sk_node *sk_node_new(sk_arena *a, sk_node_kind kind, sk_loc loc);
 sk_node *sk_node_list(sk_arena *a, sk_node_kind kind, sk_loc loc, uint32_t n);
 sk_node *sk_node_not(sk_arena *a, sk_node *operand);
 const char *sk_node_kind_name(sk_node_kind k);
+/* About how many bytes the tree takes written out as a query: field
+ * name, value and 16 bytes of syntax per test, each shared subtree
+ * counted every time it is used; saturates at UINT32_MAX. Memoized per
+ * node, so it costs the distinct nodes however large the query would be. */
+uint64_t sk_node_size(sk_node *n);
+
 /* Appends an s-expression form of the tree, for --dump and tests. */
 void sk_ast_dump(const sk_node *n, sk_buf *out);
 

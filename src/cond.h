@@ -8,6 +8,10 @@
 #include "yaml.h"
 
 enum { SK_COND_MAX_DEPTH = 256 };
+/* Size of one condition written out (sk_node_size), in MiB. Sharing
+ * keeps the tree small, but a detection named many times is written out
+ * each time; the corpus's largest query is about 150 KB. */
+enum { SK_COND_MAX_MIB = 16 };
 
 /* Parses the condition scalar into a tree of AND/OR/NOT/REF/OF nodes in
  * arena a. Returns NULL after reporting an error. */

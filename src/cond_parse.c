@@ -13,6 +13,7 @@ typedef enum tok_kind { T_WORD, T_LPAREN, T_RPAREN, T_EOF } tok_kind;
 typedef struct tok {
   tok_kind kind;
   size_t off, len; /* bytes in the scalar */
+  uint32_t col;    /* code points before off, counted once by the lexer */
 } tok;
 
 typedef struct parser {
@@ -42,12 +43,17 @@ sk_loc sk_scalar_loc(const sk_ynode *scalar, size_t off, size_t len) {
 }
 
 static sk_loc tok_loc(const parser *p, const tok *t) {
-  if (p->scalar)
-    return sk_scalar_loc(p->scalar, t->off, t->len);
-  uint32_t before = 0;
-  for (size_t i = 0; i < t->off; i++)
-    before += ((unsigned char)p->text.ptr[i] & 0xC0) != 0x80;
-  return (sk_loc){p->src, 1, 1 + before, t->len ? (uint32_t)t->len : 1};
+  uint32_t width = 0;
+  for (size_t i = t->off; i < t->off + t->len; i++)
+    width += ((unsigned char)p->text.ptr[i] & 0xC0) != 0x80;
+  if (!p->scalar)
+    return (sk_loc){p->src, 1, 1 + t->col, t->len ? (uint32_t)t->len : 1};
+  sk_loc l = p->scalar->loc;
+  if (p->scalar->offset == UINT32_MAX) /* position inside the value unknown */
+    return l;
+  l.col += p->scalar->offset + t->col;
+  l.len = width ? width : 1;
+  return l;
 }
 
 static sk_str tok_str(const parser *p, const tok *t) {
@@ -62,10 +68,19 @@ static bool is_ident_byte(unsigned char c) {
   return sk_is_alnum(c) || c == '_' || c == '-' || c == '.' || c == '*' || c >= 0x80;
 }
 
+/* Code points from *at up to byte i, added to *col; the lexer moves
+ * forward only, so counting stays linear in the condition's length. */
+static uint32_t col_at(const parser *p, size_t *at, uint32_t *col, size_t i) {
+  for (; *at < i; (*at)++)
+    *col += ((unsigned char)p->text.ptr[*at] & 0xC0) != 0x80;
+  return *col;
+}
+
 static bool lex(parser *p) {
   size_t cap = 16, n = 0;
   tok *v = sk_arena_array(p->arena, cap, sizeof *v);
-  size_t i = 0;
+  size_t i = 0, at = 0;
+  uint32_t col = 0;
   for (;;) {
     while (i < p->text.len && sk_is_space((unsigned char)p->text.ptr[i]))
       i++;
@@ -75,21 +90,22 @@ static bool lex(parser *p) {
       v = w;
       cap *= 2;
     }
+    uint32_t here = col_at(p, &at, &col, i);
     if (i >= p->text.len) {
-      v[n++] = (tok){T_EOF, i, 0};
+      v[n++] = (tok){T_EOF, i, 0, here};
       break;
     }
     unsigned char c = (unsigned char)p->text.ptr[i];
     if (c == '(' || c == ')') {
-      v[n++] = (tok){c == '(' ? T_LPAREN : T_RPAREN, i, 1};
+      v[n++] = (tok){c == '(' ? T_LPAREN : T_RPAREN, i, 1, here};
       i++;
     } else if (is_ident_byte(c)) {
       size_t start = i;
       while (i < p->text.len && is_ident_byte((unsigned char)p->text.ptr[i]))
         i++;
-      v[n++] = (tok){T_WORD, start, i - start};
+      v[n++] = (tok){T_WORD, start, i - start, here};
     } else {
-      tok bad = {T_WORD, i, 1};
+      tok bad = {T_WORD, i, 1, here};
       sk_diag_error(p->diags, tok_loc(p, &bad), "unexpected character '%c' in condition", c);
       return false;
     }

@@ -21,6 +21,19 @@ static char *xstrdup(const char *s, size_t n) {
   return p;
 }
 
+/* Byte length of the first n code points of s (or all of s). */
+static size_t prefix_bytes(sk_str s, size_t n) {
+  size_t i = 0;
+  while (n > 0 && i < s.len) {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t k =
+        utf8proc_iterate((const utf8proc_uint8_t *)s.ptr + i, (utf8proc_ssize_t)(s.len - i), &cp);
+    i += k > 0 ? (size_t)k : 1;
+    n--;
+  }
+  return i;
+}
+
 /* Characters a terminal would act on rather than show: C0 and C1
  * controls and the bidirectional overrides that can reorder what a
  * reviewer reads (CVE-2021-42574). Tabs stay in quoted lines. */
@@ -81,7 +94,31 @@ static void add(sk_diags *d, sk_severity sev, sk_loc loc, const char *fmt, va_li
     g->path = xstrdup(loc.src->path, strlen(loc.src->path));
     if (loc.line) {
       sk_str line = sk_source_line(loc.src, loc.line);
-      g->line = clean_copy(line.ptr, line.len, true);
+      g->caret = loc.col ? loc.col - 1 : 0;
+      g->width = loc.len;
+      /* A long line is quoted as a window around the caret, so that many
+       * errors on one huge line do not each copy all of it. */
+      enum { BEFORE = 60, WINDOW = 160 };
+      size_t from = 0, to = line.len;
+      if (line.len > WINDOW) {
+        size_t skip = g->caret > BEFORE ? g->caret - BEFORE : 0;
+        from = prefix_bytes(line, skip);
+        to = from + prefix_bytes((sk_str){line.ptr + from, line.len - from}, WINDOW);
+        g->caret -= (uint32_t)skip;
+        if (g->width > WINDOW - g->caret)
+          g->width = WINDOW - g->caret;
+      }
+      sk_buf w = SK_BUF_INIT;
+      if (from > 0) {
+        sk_buf_puts(&w, "...");
+        g->caret += 3;
+      }
+      char *text = clean_copy(line.ptr + from, to - from, true);
+      sk_buf_puts(&w, text);
+      free(text);
+      if (to < line.len)
+        sk_buf_puts(&w, "...");
+      g->line = sk_buf_detach(&w, NULL);
     }
   }
   if (sev == SK_SEV_ERROR)
@@ -121,19 +158,6 @@ size_t sk_display_width(sk_str s) {
   return w;
 }
 
-/* Byte length of the first n code points of s (or all of s). */
-static size_t prefix_bytes(sk_str s, size_t n) {
-  size_t i = 0;
-  while (n > 0 && i < s.len) {
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t k =
-        utf8proc_iterate((const utf8proc_uint8_t *)s.ptr + i, (utf8proc_ssize_t)(s.len - i), &cp);
-    i += k > 0 ? (size_t)k : 1;
-    n--;
-  }
-  return i;
-}
-
 static const char *const sev_name[] = {"error", "warning", "note"};
 
 void sk_diags_render(const sk_diags *d, sk_buf *out) {
@@ -149,7 +173,7 @@ void sk_diags_render(const sk_diags *d, sk_buf *out) {
     sk_str line = sk_str_c(g->line);
     sk_buf_printf(out, "%5u | %s\n", g->loc.line, g->line);
     /* Keep tabs in the padding so the caret lines up under them. */
-    size_t pre = prefix_bytes(line, g->loc.col ? g->loc.col - 1 : 0);
+    size_t pre = prefix_bytes(line, g->caret);
     sk_buf_puts(out, "      | ");
     for (size_t j = 0; j < pre;) {
       if (line.ptr[j] == '\t') {
@@ -164,7 +188,7 @@ void sk_diags_render(const sk_diags *d, sk_buf *out) {
       j += k;
     }
     sk_buf_putc(out, '^');
-    size_t rest = prefix_bytes((sk_str){line.ptr + pre, line.len - pre}, g->loc.len);
+    size_t rest = prefix_bytes((sk_str){line.ptr + pre, line.len - pre}, g->width);
     size_t width = sk_display_width((sk_str){line.ptr + pre, rest});
     for (size_t c = 1; c < width; c++)
       sk_buf_putc(out, '~');

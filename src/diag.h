@@ -29,7 +29,9 @@ typedef struct sk_diag {
   sk_loc loc;    /* loc.src may be NULL for file-less messages */
   char *path;    /* copy of loc.src->path, survives the source */
   char *message; /* malloc'd */
-  char *line;    /* malloc'd copy of the source line, or NULL */
+  char *line;    /* malloc'd copy of the source line (a window of a long
+                    one), or NULL */
+  uint32_t caret, width; /* where the caret goes in line, code points */
 } sk_diag;
 
 typedef struct sk_diags {

@@ -58,54 +58,64 @@ static void check_literals(const char *q, const sk_result *res, bool strict) {
   }
 }
 
+/* Checks the promises of the API on one result (of a file or of the
+ * correlations at the end); frees it. */
+static void check_result(int rc, sk_result *res, bool strict) {
+  if (rc != (res->failed ? 1 : 0))
+    fail("exit status disagrees with the failed count", NULL, res);
+  if (res->failed && !res->errors)
+    fail("a rule failed without an error", NULL, res);
+  if (res->errors && !(res->diagnostics && *res->diagnostics))
+    fail("errors counted but no diagnostics", NULL, res);
+  if (!fk_valid_utf8((const uint8_t *)res->output, res->output_len))
+    fail("output is not UTF-8", NULL, res);
+  /* Diagnostics quote user text; it reaches a terminal or a CI log
+   * escaped (diag.c), never as raw control bytes or invalid UTF-8. */
+  const char *dg = res->diagnostics ? res->diagnostics : "";
+  if (!fk_valid_utf8((const uint8_t *)dg, strlen(dg)))
+    fail("diagnostics are not UTF-8", NULL, res);
+  for (const char *c = dg; *c; c++)
+    if (((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t') || *c == 0x7F)
+      fail("raw control character in the diagnostics", NULL, res);
+  for (size_t r = 0; r < res->nrules; r++) {
+    const sk_rule_result *rr = &res->rules_v[r];
+    if (!rr->ok && rr->nqueries)
+      fail("a failed rule has queries", rr->queries[0], res);
+    for (size_t k = 0; k < rr->nqueries; k++) {
+      const char *q = rr->queries[k];
+      for (const char *c = q; *c; c++)
+        if ((unsigned char)*c < 0x20 && *c != '\n')
+          fail("raw control character in a query", q, res);
+      check_literals(q, res, strict);
+    }
+  }
+  sk_result_free(res);
+}
+
+/* A fresh context per input: a context remembers files for correlations
+ * and filters, so reusing one would make a finding depend on the inputs
+ * before it (and memory grow with the run). sk_ctx_new costs well under
+ * a microsecond. sk_finish then compiles the correlations of the file. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static sk_ctx *ctx[NCTX];
   static const char *const placeholders[] = {"p=a,b", "domain=%x%,*y"};
   if (size < 1)
     return 0;
   unsigned sel = data[0] % NCTX;
   unsigned target = sel % 3, profile = (sel / 3) % 2, format = sel / 6;
-  if (!ctx[sel]) {
-    sk_options o = {.target = targets[target], .profile = profiles[profile],
-                    .format = formats[format], .placeholders = placeholders,
-                    .nplaceholders = 2};
-    char *err = NULL;
-    ctx[sel] = sk_ctx_new(&o, &err);
-    if (!ctx[sel]) {
-      fprintf(stderr, "fuzz_rule: sk_ctx_new: %s\n", err);
-      abort();
-    }
+  sk_options o = {.target = targets[target], .profile = profiles[profile],
+                  .format = formats[format], .placeholders = placeholders,
+                  .nplaceholders = 2};
+  char *err = NULL;
+  sk_ctx *ctx = sk_ctx_new(&o, &err);
+  if (!ctx) {
+    fprintf(stderr, "fuzz_rule: sk_ctx_new: %s\n", err);
+    abort();
   }
   sk_result res;
-  int rc = sk_compile_mem(ctx[sel], "fuzz.yml", (const char *)data + 1, size - 1, &res);
-  if (rc != (res.failed ? 1 : 0))
-    fail("exit status disagrees with the failed count", NULL, &res);
-  if (res.failed && !res.errors)
-    fail("a rule failed without an error", NULL, &res);
-  if (res.errors && !(res.diagnostics && *res.diagnostics))
-    fail("errors counted but no diagnostics", NULL, &res);
-  if (!fk_valid_utf8((const uint8_t *)res.output, res.output_len))
-    fail("output is not UTF-8", NULL, &res);
-  /* Diagnostics quote user text; it reaches a terminal or a CI log
-   * escaped (diag.c), never as raw control bytes or invalid UTF-8. */
-  const char *dg = res.diagnostics ? res.diagnostics : "";
-  if (!fk_valid_utf8((const uint8_t *)dg, strlen(dg)))
-    fail("diagnostics are not UTF-8", NULL, &res);
-  for (const char *c = dg; *c; c++)
-    if (((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t') || *c == 0x7F)
-      fail("raw control character in the diagnostics", NULL, &res);
-  for (size_t r = 0; r < res.nrules; r++) {
-    const sk_rule_result *rr = &res.rules_v[r];
-    if (!rr->ok && rr->nqueries)
-      fail("a failed rule has queries", rr->queries[0], &res);
-    for (size_t k = 0; k < rr->nqueries; k++) {
-      const char *q = rr->queries[k];
-      for (const char *c = q; *c; c++)
-        if ((unsigned char)*c < 0x20 && *c != '\n')
-          fail("raw control character in a query", q, &res);
-      check_literals(q, &res, profile == 0);
-    }
-  }
-  sk_result_free(&res);
+  int rc = sk_compile_mem(ctx, "fuzz.yml", (const char *)data + 1, size - 1, &res);
+  check_result(rc, &res, profile == 0);
+  rc = sk_finish(ctx, &res);
+  check_result(rc, &res, profile == 0);
+  sk_ctx_free(ctx);
   return 0;
 }

@@ -191,7 +191,7 @@ static char *read_file(const char *path, size_t *len) {
     return NULL;
   size_t cap = 65536, n = 0, got;
   char *buf = malloc(cap);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+  while (buf && n <= SK_MAX_INPUT && (got = fread(buf + n, 1, cap - n, f)) > 0) {
     n += got;
     if (n == cap) {
       char *bigger = realloc(buf, cap *= 2);
@@ -209,7 +209,7 @@ static char *read_stdin(size_t *len) {
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap);
   size_t got;
-  while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+  while (buf && n <= SK_MAX_INPUT && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
     n += got;
     if (n == cap)
       buf = realloc(buf, cap *= 2);

@@ -217,6 +217,15 @@ static bool build_detection(sk_pass *p, const sk_ynode *det, sk_rule *r) {
       ok = false;
       continue;
     }
+    uint64_t size = sk_node_size(tree);
+    if (size > (uint64_t)SK_COND_MAX_MIB << 20) {
+      sk_diag_error(p->diags, c->loc,
+                    "condition would write about %llu MiB of query once its detections are "
+                    "expanded (limit is %d MiB)",
+                    (unsigned long long)(size >> 20), SK_COND_MAX_MIB);
+      ok = false;
+      continue;
+    }
     r->cond_raw[r->nconds] = raw;
     r->conds[r->nconds++] = tree;
   }

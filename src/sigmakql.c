@@ -451,8 +451,32 @@ static void finish(sk_ctx *ctx, const char *path, sk_result *out, sk_diags *d,
   write_output(ctx, out, path, units);
 }
 
+/* A file that cannot be compiled at all: one record with the reason. */
+static int file_failure(sk_ctx *ctx, const char *path, const char *why, sk_result *out) {
+  memset(out, 0, sizeof *out);
+  sk_buf msg = SK_BUF_INIT;
+  sk_buf_printf(&msg, "%s: error: %s\n", path, why);
+  out->diagnostics = sk_buf_detach(&msg, NULL);
+  out->failed = 1;
+  out->errors = 1;
+  sk_rule_result *rr = new_record(out, 0);
+  rr->messages = sk_xmalloc(sizeof *rr->messages);
+  rr->nmessages = 1;
+  rr->messages[0] = (sk_message){SK_ERROR, sk_xstrdup_str(sk_str_c(path)), 0, 0, NULL};
+  rr->messages[0].message = sk_xstrdup_str(sk_str_c(why));
+  write_output(ctx, out, path, NULL);
+  return 2;
+}
+
 int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
                    sk_result *out) {
+  if (len > SK_MAX_INPUT) {
+    char why[96];
+    snprintf(why, sizeof why, "file is larger than %d MiB, the limit for one input",
+             SK_MAX_INPUT >> 20);
+    file_failure(ctx, path, why, out);
+    return 1;
+  }
   memset(out, 0, sizeof *out);
   sk_arena_reset(&ctx->arena);
   sk_diags diags = {0};
@@ -588,29 +612,21 @@ int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out) {
   } else {
     char chunk[65536];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    /* Past the limit, one more chunk is enough for sk_compile_mem to
+     * refuse the file; the rest is not read. */
+    while (data.len <= SK_MAX_INPUT && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
       sk_buf_put(&data, chunk, got);
     if (ferror(f))
       err = errno ? errno : EIO;
     fclose(f);
   }
   if (err) {
-    memset(out, 0, sizeof *out);
-    sk_buf msg = SK_BUF_INIT;
-    sk_buf_printf(&msg, "%s: error: cannot read file: %s\n", path, strerror(err));
-    out->diagnostics = sk_buf_detach(&msg, NULL);
-    out->failed = 1;
-    out->errors = 1;
-    sk_rule_result *rr = new_record(out, 0);
-    rr->messages = sk_xmalloc(sizeof *rr->messages);
-    rr->nmessages = 1;
-    rr->messages[0] = (sk_message){SK_ERROR, sk_xstrdup_str(sk_str_c(path)), 0, 0, NULL};
-    sk_buf m2 = SK_BUF_INIT;
-    sk_buf_printf(&m2, "cannot read file: %s", strerror(err));
-    rr->messages[0].message = sk_buf_detach(&m2, NULL);
-    write_output(ctx, out, path, NULL);
     sk_buf_free(&data);
-    return 2;
+    sk_buf why = SK_BUF_INIT;
+    sk_buf_printf(&why, "cannot read file: %s", strerror(err));
+    int rc = file_failure(ctx, path, why.ptr, out);
+    sk_buf_free(&why);
+    return rc;
   }
   int rc = sk_compile_mem(ctx, path, data.ptr ? data.ptr : "", data.len, out);
   sk_buf_free(&data);

@@ -7,23 +7,30 @@ size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
   enum { MAX = 64 };
   if (a.len > MAX || b.len > MAX)
     return SIZE_MAX;
+  if (max > MAX)
+    max = MAX; /* no distance here is larger */
   /* The length difference is a lower bound; suggestions for unknown
    * names compare against every column, so most pairs stop here. */
   if ((a.len > b.len ? a.len - b.len : b.len - a.len) > max)
     return SIZE_MAX;
-  size_t row[MAX + 1];
+  /* Only cells within max of the diagonal can stay within max; the
+   * others hold `far`, which stands for "more than max". */
+  size_t far = max + 1, row[MAX + 1];
   for (size_t j = 0; j <= b.len; j++)
-    row[j] = j;
+    row[j] = j <= max ? j : far;
   for (size_t i = 1; i <= a.len; i++) {
-    size_t prev = row[0], low = i;
-    row[0] = i;
-    for (size_t j = 1; j <= b.len; j++) {
+    size_t lo = i > max ? i - max : 1, hi = i + max < b.len ? i + max : b.len;
+    size_t prev = row[lo - 1];
+    row[lo - 1] = lo == 1 && i <= max ? i : far;
+    size_t low = row[lo - 1];
+    for (size_t j = lo; j <= hi; j++) {
       size_t cur = row[j];
       size_t sub = prev + (sk_lower((unsigned char)a.ptr[i - 1]) !=
                            sk_lower((unsigned char)b.ptr[j - 1]));
       size_t ins = row[j - 1] + 1, del = row[j] + 1;
       size_t best = ins < del ? ins : del;
-      row[j] = sub < best ? sub : best;
+      best = sub < best ? sub : best;
+      row[j] = best < far ? best : far;
       prev = cur;
       if (row[j] < low)
         low = row[j];

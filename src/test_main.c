@@ -225,6 +225,34 @@ static void test_distance(void) {
   OK(sk_edit_distance(sk_str_c("contains"), sk_str_c("contians"), 1) == SIZE_MAX,
      "distance over the bound is SIZE_MAX");
   OK(sk_edit_distance(sk_str_c("a"), sk_str_c("abcd"), 2) == SIZE_MAX, "length bound");
+  /* The banded, bounded version against the full table on random
+   * strings over a small alphabet (so that distances vary). */
+  unsigned seed = 1;
+#define NEXT() ((seed = seed * 1103515245u + 12345u) >> 16)
+  bool same = true;
+  for (int it = 0; it < 20000 && same; it++) {
+    char a[13], b[13];
+    size_t n = NEXT() % 8, m = NEXT() % 12;
+    for (size_t i = 0; i < n; i++)
+      a[i] = (char)('a' + NEXT() % 3);
+    for (size_t j = 0; j < m; j++)
+      b[j] = (char)('a' + NEXT() % 3);
+    size_t d[13][13];
+    for (size_t i = 0; i <= n; i++)
+      for (size_t j = 0; j <= m; j++) {
+        if (!i || !j) {
+          d[i][j] = i + j;
+          continue;
+        }
+        size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+        size_t ins = d[i][j - 1] + 1, del = d[i - 1][j] + 1;
+        d[i][j] = sub < ins ? (sub < del ? sub : del) : (ins < del ? ins : del);
+      }
+    size_t max = (size_t)it % 7, want = d[n][m] <= max ? d[n][m] : SIZE_MAX;
+    same = sk_edit_distance((sk_str){a, n}, (sk_str){b, m}, max) == want;
+  }
+#undef NEXT
+  OK(same, "bounded distance agrees with the full table");
 }
 
 /* The mapping data names only columns that exist (also a build step). */

@@ -69,3 +69,12 @@ printf 'transformations:\n  - type: rule_failure\n    message: not for this SIEM
 expect "rule_failure fails the rule" 1 "$SK" convert -p "$tmp/fail-pipeline.yml" "$cli_dir/good.yml"
 grep -q "rule refused by pipeline .*: not for this SIEM" "$tmp/cli.err" && ok ||
   bad "cli: rule_failure says why" "$tmp/cli.err"
+
+# an input over SK_MAX_INPUT (64 MiB) fails alone, from a file or stdin,
+# without reading the rest of it
+head -c 67108870 /dev/zero | tr '\0' '#' > "$tmp/huge.yml"
+expect "file over the size limit" 1 "$SK" convert "$tmp/huge.yml" "$cli_dir/good.yml"
+grep -q "huge.yml: error: file is larger than 64 MiB, the limit for one input" "$tmp/cli.err" &&
+  grep -q '^_Im_' "$tmp/cli.out" && ok || bad "cli: an over-large file fails alone" "$tmp/cli.err"
+expect "stdin over the size limit" 1 "$SK" convert - < "$tmp/huge.yml"
+rm -f "$tmp/huge.yml"
