@@ -5,6 +5,7 @@
  * it), parses Sigma's wildcard escapes and applies the value modifiers in
  * the order written. Field names are left as written: mapping them to
  * columns is the target's job. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <utf8proc.h>
 
@@ -773,45 +774,19 @@ static sk_node *match_node(item *it, const sk_ynode *n) {
 }
 
 static bool check_cidr(item *it, const sk_ynode *n, sk_str s) {
-  /* IPv4 a.b.c.d/len or IPv6 with '/len'; the address part is checked by
-   * shape, the prefix length by range. */
+  /* The address is checked by the C library's parser: dotted quads
+   * without leading zeros, IPv6 in every form RFC 4291 allows (one '::',
+   * an IPv4 tail); the prefix length by range. */
   const char *slash = memchr(s.ptr, '/', s.len);
   size_t alen = slash ? (size_t)(slash - s.ptr) : s.len;
   bool v6 = memchr(s.ptr, ':', alen) != NULL;
-  bool ok = alen > 0;
-  if (!v6) {
-    int parts = 0, digits = 0, value = 0;
-    for (size_t i = 0; ok && i <= alen; i++) {
-      if (i == alen || s.ptr[i] == '.') {
-        ok = digits > 0 && value <= 255;
-        parts++;
-        digits = value = 0;
-      } else if (sk_is_digit((unsigned char)s.ptr[i]) && digits < 3) {
-        value = value * 10 + (s.ptr[i] - '0');
-        digits++;
-      } else {
-        ok = false;
-      }
-    }
-    ok = ok && parts == 4;
-  } else {
-    int groups = 0, hex = 0, dbl = 0;
-    for (size_t i = 0; ok && i < alen; i++) {
-      char c = s.ptr[i];
-      if (c == ':') {
-        if (i + 1 < alen && s.ptr[i + 1] == ':')
-          dbl++, i++;
-        groups++;
-        hex = 0;
-      } else if (strchr("0123456789abcdefABCDEF", c) && c && hex < 4) {
-        hex++;
-      } else if (c == '.') { /* embedded IPv4 tail: accept digits and dots */
-        hex = 0;
-      } else {
-        ok = false;
-      }
-    }
-    ok = ok && dbl <= 1 && groups <= 8;
+  char addr[INET6_ADDRSTRLEN];
+  unsigned char bin[16];
+  bool ok = alen > 0 && alen < sizeof addr && !memchr(s.ptr, '\0', alen);
+  if (ok) {
+    memcpy(addr, s.ptr, alen);
+    addr[alen] = '\0';
+    ok = inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) == 1;
   }
   if (ok && slash) {
     size_t plen = s.len - alen - 1;
