@@ -5,6 +5,7 @@
  * ABSENT rows (Sigma field -> column or expression) and PREFIX rows (value
  * prefixes the data normalizes). Tests on columns a source lacks fold to
  * false; the KQL is written by kql.c. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -107,7 +108,7 @@ typedef struct mapper {
   sk_pass *p;
   const source *src; /* NULL: a table named by a pipeline, fields as written */
   const sk_schema *schema;
-  const field_row **rows; /* the rows of src's field map, in order */
+  const field_row *const *rows; /* the rows of src's field map, in order */
   size_t nrows;
   absent first_absent; /* the first test dropped in the current detection */
   bool any_absent;
@@ -132,13 +133,42 @@ static bool known_elsewhere(const source *src, sk_str f) {
 
 /* Resolves a Sigma field to its column alternatives (arena strings);
  * 0 when the source lacks it, -1 when it is unknown. */
-/* The rows of one field map, collected once per rule: a lookup then
- * scans a few dozen rows instead of every target's thousand. */
+/* The rows of each field map, grouped once per process: a rule's lookups
+ * then scan its map's few dozen rows, not the thousand of every target. */
+static const field_row *grouped[COUNT(fields)];
+static struct {
+  const char *name;
+  uint32_t first, n;
+} maps[COUNT(fields)];
+static size_t nmaps;
+static pthread_once_t grouped_once = PTHREAD_ONCE_INIT;
+
+static void group_rows(void) {
+  size_t at = 0;
+  for (size_t i = 0; i < COUNT(fields); i++) {
+    size_t m = 0;
+    while (m < nmaps && strcmp(maps[m].name, fields[i].fields) != 0)
+      m++;
+    if (m < nmaps)
+      continue; /* grouped with the first row of its map */
+    maps[nmaps].name = fields[i].fields;
+    maps[nmaps].first = (uint32_t)at;
+    for (size_t j = i; j < COUNT(fields); j++)
+      if (strcmp(fields[j].fields, fields[i].fields) == 0)
+        grouped[at++] = &fields[j];
+    maps[nmaps].n = (uint32_t)(at - maps[nmaps].first);
+    nmaps++;
+  }
+}
+
 static void collect_rows(mapper *mp) {
-  mp->rows = sk_arena_array(mp->p->arena, COUNT(fields), sizeof *mp->rows);
-  for (size_t i = 0; i < COUNT(fields); i++)
-    if (strcmp(fields[i].fields, mp->src->fields) == 0)
-      mp->rows[mp->nrows++] = &fields[i];
+  pthread_once(&grouped_once, group_rows);
+  for (size_t m = 0; m < nmaps; m++)
+    if (strcmp(maps[m].name, mp->src->fields) == 0) {
+      mp->rows = &grouped[maps[m].first];
+      mp->nrows = maps[m].n;
+      return;
+    }
 }
 
 static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
@@ -179,16 +209,17 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
   size_t limit = m->field.len / 3 + 2;
   const sk_column *cols;
   size_t ncols = sk_schema_table(mp->schema, mp->src->table, &cols);
-  for (size_t i = 0; i < COUNT(fields) + ncols; i++) {
+  for (size_t i = 0; i < mp->nrows + ncols; i++) {
     const char *cand;
-    if (i < COUNT(fields)) {
-      if (fields[i].kind != F_FIELD || strcmp(fields[i].fields, mp->src->fields) != 0)
+    if (i < mp->nrows) {
+      if (mp->rows[i]->kind != F_FIELD)
         continue;
-      cand = fields[i].sigma;
+      cand = mp->rows[i]->sigma;
     } else {
-      cand = cols[i - COUNT(fields)].name;
+      cand = cols[i - mp->nrows].name;
     }
-    size_t d = sk_edit_distance(m->field, sk_str_c(cand), limit);
+    /* only a candidate closer than the third best can still enter */
+    size_t d = sk_edit_distance(m->field, sk_str_c(cand), dist[2] <= limit ? dist[2] - 1 : limit);
     if (d == SIZE_MAX)
       continue;
     bool dup = false;
@@ -218,7 +249,7 @@ static void rewrite_prefix(sk_arena *a, const char *map, sk_match *m) {
     return;
   for (size_t i = 0; prefixes[i].fields; i++) {
     const prefix_row *pr = &prefixes[i];
-    if (strcmp(pr->fields, map) != 0 || !sk_str_eqc(m->field, pr->sigma))
+    if (!sk_str_eqc(m->field, pr->sigma) || strcmp(pr->fields, map) != 0)
       continue;
     size_t lead = 0;
     while (lead < m->value.len && m->value.ptr[lead] == SK_WILD_STAR)
@@ -445,10 +476,13 @@ static bool compile(const char *target, sk_pass *p, const sk_rule *r, sk_output 
   if (!build(target, p, r, &pt))
     return false;
   sk_buf q = SK_BUF_INIT;
-  sk_buf_puts(&q, pt.head);
-  if (pt.filter[0])
-    sk_buf_printf(&q, "\n| where %s", pt.filter);
-  sk_buf_printf(&q, "\n| where %s", pt.where);
+  sk_buf_puts(&q, pt.head); /* puts, not printf: a query can be megabytes */
+  if (pt.filter[0]) {
+    sk_buf_puts(&q, "\n| where ");
+    sk_buf_puts(&q, pt.filter);
+  }
+  sk_buf_puts(&q, "\n| where ");
+  sk_buf_puts(&q, pt.where);
   sk_output_add(p->arena, out, q.ptr, q.len);
   out->table = pt.head;
   out->family = pt.family;

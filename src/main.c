@@ -1,6 +1,7 @@
 /* main.c - the sigmakql command line: arguments, the list of input files,
  * output and exit status. Everything else is in the library. */
 #define _DEFAULT_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -529,6 +530,57 @@ typedef struct seen_id {
   const char *file; /* the file it is from (in files) */
 } seen_id;
 
+/* The ids seen, with a hash index (ASCII case folded, open addressing,
+ * entry + 1 per slot): a corpus has thousands of ids. */
+typedef struct id_set {
+  seen_id *v;
+  size_t n;
+  size_t *slots, nslots; /* a power of two, at least twice n */
+} id_set;
+
+static size_t id_hash(const char *id) {
+  size_t h = 14695981039346656037u;
+  for (; *id; id++)
+    h = (h ^ (unsigned char)tolower((unsigned char)*id)) * 1099511628211u;
+  return h;
+}
+
+static seen_id *id_find(const id_set *s, const char *id) {
+  if (!s->nslots)
+    return NULL;
+  for (size_t i = id_hash(id) & (s->nslots - 1); s->slots[i]; i = (i + 1) & (s->nslots - 1))
+    if (strcasecmp(s->v[s->slots[i] - 1].id, id) == 0)
+      return &s->v[s->slots[i] - 1];
+  return NULL;
+}
+
+static void id_slot(id_set *s, size_t k) {
+  size_t i = id_hash(s->v[k].id) & (s->nslots - 1);
+  while (s->slots[i])
+    i = (i + 1) & (s->nslots - 1);
+  s->slots[i] = k + 1;
+}
+
+static void id_add(id_set *s, seen_id e) {
+  if ((s->n & (s->n - 1)) == 0) { /* full at 0 and at powers of two */
+    s->v = realloc(s->v, (s->n ? 2 * s->n : 1) * sizeof *s->v);
+    if (!s->v)
+      exit(2);
+  }
+  s->v[s->n++] = e;
+  if (2 * s->n > s->nslots) {
+    free(s->slots);
+    s->nslots = s->nslots ? 2 * s->nslots : 1024;
+    s->slots = calloc(s->nslots, sizeof *s->slots);
+    if (!s->slots)
+      exit(2);
+    for (size_t k = 0; k < s->n; k++)
+      id_slot(s, k);
+  } else {
+    id_slot(s, s->n - 1);
+  }
+}
+
 /* Groups failure messages: quoted text and parenthesized details become
  * an ellipsis, so "no asim table for log source (product: x)" counts with
  * the other log sources. */
@@ -650,8 +702,7 @@ static int run(cli *c) {
   }
   size_t printed = 0;
   unsigned rules = 0, clean = 0, warned = 0, failed = 0, skipped = 0;
-  seen_id *ids = NULL;
-  size_t nids = 0;
+  id_set ids = {0};
   reason_count *reasons = NULL;
   size_t nreasons = 0;
   /* Correlations may refer to rules in any input: look at every file
@@ -705,17 +756,12 @@ static int run(cli *c) {
           first_error = rr->messages[m].message;
       }
       if (rr->id && !rr->skipped) {
-        size_t k = 0;
-        while (k < nids && strcasecmp(ids[k].id, rr->id) != 0)
-          k++;
-        if (k < nids && ids[k].file != file_key) {
+        const seen_id *seen = id_find(&ids, rr->id);
+        if (seen && seen->file != file_key) {
           fprintf(stderr, "%s:%u:%u: warning: duplicate id '%s'\n%s: note: first used here\n",
-                  path, rr->id_line, rr->id_column, rr->id, ids[k].where);
+                  path, rr->id_line, rr->id_column, rr->id, seen->where);
           warning = true;
-        } else if (k == nids) {
-          ids = realloc(ids, (nids + 1) * sizeof *ids);
-          if (!ids)
-            exit(2);
+        } else if (!seen) {
           char where[64];
           snprintf(where, sizeof where, ":%u:%u", rr->id_line, rr->id_column);
           char *w = malloc(strlen(path) + strlen(where) + 1);
@@ -723,7 +769,7 @@ static int run(cli *c) {
             exit(2);
           strcpy(w, path);
           strcat(w, where);
-          ids[nids++] = (seen_id){xstrdup(rr->id), w, file_key};
+          id_add(&ids, (seen_id){xstrdup(rr->id), w, file_key});
         }
       }
       if (rr->skipped) {
@@ -811,9 +857,10 @@ static int run(cli *c) {
                                             : false;
     status = bad ? 1 : 0;
   }
-  for (size_t k = 0; k < nids; k++)
-    free(ids[k].id), free(ids[k].where);
-  free(ids);
+  for (size_t k = 0; k < ids.n; k++)
+    free(ids.v[k].id), free(ids.v[k].where);
+  free(ids.v);
+  free(ids.slots);
   for (size_t k = 0; k < nreasons; k++)
     free(reasons[k].reason);
   free(reasons);

@@ -15,6 +15,20 @@ size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
     return SIZE_MAX;
   /* Only cells within max of the diagonal can stay within max; the
    * others hold `far`, which stands for "more than max". */
+  char la[MAX], lb[MAX]; /* folded once, not in the inner loop */
+  uint8_t count[256] = {0};
+  for (size_t i = 0; i < a.len; i++)
+    count[(unsigned char)(la[i] = (char)sk_lower((unsigned char)a.ptr[i]))]++;
+  /* Another lower bound: each byte not shared (as a multiset) costs one
+   * edit. It rules out most candidates before the table. */
+  size_t common = 0;
+  for (size_t j = 0; j < b.len; j++) {
+    unsigned char c = (unsigned char)(lb[j] = (char)sk_lower((unsigned char)b.ptr[j]));
+    if (count[c])
+      count[c]--, common++;
+  }
+  if ((a.len > b.len ? a.len : b.len) - common > max)
+    return SIZE_MAX;
   size_t far = max + 1, row[MAX + 1];
   for (size_t j = 0; j <= b.len; j++)
     row[j] = j <= max ? j : far;
@@ -25,8 +39,7 @@ size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
     size_t low = row[lo - 1];
     for (size_t j = lo; j <= hi; j++) {
       size_t cur = row[j];
-      size_t sub = prev + (sk_lower((unsigned char)a.ptr[i - 1]) !=
-                           sk_lower((unsigned char)b.ptr[j - 1]));
+      size_t sub = prev + (la[i - 1] != lb[j - 1]);
       size_t ins = row[j - 1] + 1, del = row[j] + 1;
       size_t best = ins < del ? ins : del;
       best = sub < best ? sub : best;

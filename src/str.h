@@ -30,7 +30,12 @@ static inline int sk_upper(int c) { return c >= 'a' && c <= 'z' ? c - 32 : c; }
 static inline bool sk_str_eq(sk_str a, sk_str b) {
   return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
-static inline bool sk_str_eqc(sk_str a, const char *b) { return sk_str_eq(a, sk_str_c(b)); }
+static inline bool sk_str_eqc(sk_str a, const char *b) {
+  for (size_t i = 0; i < a.len; i++) /* no strlen: most comparisons fail early */
+    if (!b[i] || b[i] != a.ptr[i])
+      return false;
+  return !b[a.len];
+}
 
 /* ASCII case-insensitive equality. */
 static inline bool sk_str_eqi(sk_str a, sk_str b) {
@@ -59,10 +64,13 @@ static inline int sk_str_cmp(sk_str a, sk_str b) {
 /* Does data[0..len) contain word? */
 static inline bool sk_contains(const char *data, size_t len, const char *word) {
   size_t n = strlen(word);
-  for (size_t i = 0; i + n <= len; i++)
-    if (data[i] == word[0] && memcmp(data + i, word, n) == 0)
+  const char *p = data, *end = data + len;
+  while (n && (size_t)(end - p) >= n && (p = memchr(p, word[0], (size_t)(end - p) - n + 1))) {
+    if (memcmp(p, word, n) == 0)
       return true;
-  return false;
+    p++;
+  }
+  return n == 0;
 }
 
 /* [A-Za-z_][A-Za-z0-9_]*: a name usable as is in KQL and in our data. */

@@ -58,6 +58,17 @@ static bool check_bytes(builder *b) {
   size_t i = sk_source_bom(s);
   while (i < s->len) {
     unsigned char c = (unsigned char)s->data[i];
+    if (c >= 0x20 && c < 0x7F) { /* most bytes: printable ASCII */
+      i++;
+      col++;
+      continue;
+    }
+    if (c == '\n') {
+      i++;
+      line++;
+      col = 1;
+      continue;
+    }
     sk_loc here = {s, line, col, 1};
     if (c == 0) {
       sk_diag_error(b->diags, here, "NUL byte in rule file");
