@@ -37,7 +37,7 @@ void sk_filters_free(sk_filters *f) {
 }
 
 bool sk_filters_add(sk_filters *f, sk_diags *d, const char *path, const char *data, size_t len) {
-  if (!sk_contains(data, len, "filter:"))
+  if (!sk_has_top_key(data, len, "filter"))
     return true;
   for (size_t i = 0; i < f->n; i++) /* seen in the pre-scan already */
     if (strcmp(f->v[i].src->path, path) == 0 && f->v[i].src->len == len &&

@@ -79,6 +79,10 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
   bool escapes = false, backslash = false;
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s.ptr;
   for (size_t i = 0; i < s.len;) {
+    if (s.ptr[i] >= 0x20 && s.ptr[i] < 0x7f) { /* printable ASCII: no decoding */
+      backslash |= s.ptr[i++] == '\\';
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(s.len - i), &cp);
     if (k <= 0) {
@@ -94,10 +98,13 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
   if (backslash && !escapes && !(flags & (SK_Q_PYSIGMA | SK_Q_NOVERBATIM | SK_Q_SINGLE))) {
     /* Verbatim: backslashes stay as they are; only the quote doubles. */
     sk_buf_puts(out, "@\"");
-    for (size_t i = 0; i < s.len; i++) {
-      if (s.ptr[i] == '"')
+    for (size_t i = 0; i < s.len;) {
+      const char *quote = memchr(s.ptr + i, '"', s.len - i);
+      size_t end = quote ? (size_t)(quote - s.ptr) + 1 : s.len;
+      sk_buf_put(out, s.ptr + i, end - i);
+      if (quote)
         sk_buf_putc(out, '"');
-      sk_buf_putc(out, s.ptr[i]);
+      i = end;
     }
     sk_buf_putc(out, '"');
     return;
@@ -105,6 +112,15 @@ void sk_kql_quote(sk_buf *out, sk_str s, unsigned flags) {
   char q = flags & SK_Q_SINGLE ? '\'' : '"';
   sk_buf_putc(out, q);
   for (size_t i = 0; i < s.len;) {
+    size_t run = i; /* printable ASCII other than the quote and \ goes as is */
+    while (run < s.len && s.ptr[run] >= 0x20 && s.ptr[run] < 0x7f && s.ptr[run] != q &&
+           s.ptr[run] != '\\')
+      run++;
+    if (run > i) {
+      sk_buf_put(out, s.ptr + i, run - i);
+      i = run;
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(s.len - i), &cp);
     if (k <= 0) { /* not reachable for validated input; keep it visible */

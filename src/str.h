@@ -61,6 +61,28 @@ static inline int sk_str_cmp(sk_str a, sk_str b) {
   return a.len < b.len ? -1 : a.len > b.len;
 }
 
+/* Does some line of data[0..len) start with key followed by ':' (a
+ * top-level key of a block-style YAML document)? Cheap, for pre-scans:
+ * a flow-style document ({filter: ...}) is not seen. */
+static inline bool sk_has_top_key(const char *data, size_t len, const char *key) {
+  size_t n = strlen(key);
+  const char *p = data, *end = data + len;
+  if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) /* a byte-order mark */
+    p += 3;
+  while (p && p < end) {
+    if ((size_t)(end - p) > n && memcmp(p, key, n) == 0) {
+      const char *q = p + n;
+      while (q < end && *q == ' ')
+        q++;
+      if (q < end && *q == ':')
+        return true;
+    }
+    p = memchr(p, '\n', (size_t)(end - p));
+    p = p ? p + 1 : NULL;
+  }
+  return false;
+}
+
 /* Does data[0..len) contain word? */
 static inline bool sk_contains(const char *data, size_t len, const char *word) {
   size_t n = strlen(word);
