@@ -127,6 +127,11 @@ SK_API void sk_ctx_free(sk_ctx *ctx);
  * released with sk_result_free. */
 SK_API int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
                           sk_result *out);
+/* As sk_compile_mem for each of n contexts (targets, profiles, formats),
+ * parsing the YAML once: outs[i] is the result for ctxs[i]. Returns the
+ * largest of their statuses. */
+SK_API int sk_compile_multi(sk_ctx *const *ctxs, size_t n, const char *path, const char *data,
+                            size_t len, sk_result *outs);
 /* As sk_compile_mem for a file; returns 2 if it cannot be read (the reason
  * is in out->diagnostics). */
 SK_API int sk_compile_file(sk_ctx *ctx, const char *path, sk_result *out);

@@ -94,6 +94,15 @@ bool sk_buf_read_file(sk_buf *b, const char *path) {
 
 void sk_buf_json_str(sk_buf *b, sk_str s) {
   for (size_t i = 0; i < s.len; i++) {
+    size_t run = i; /* bytes that need no escape go in one copy */
+    while (run < s.len && (unsigned char)s.ptr[run] >= 0x20 && s.ptr[run] != '"' &&
+           s.ptr[run] != '\\' && s.ptr[run] != 0x7f)
+      run++;
+    if (run > i) {
+      sk_buf_put(b, s.ptr + i, run - i);
+      i = run - 1;
+      continue;
+    }
     unsigned char c = (unsigned char)s.ptr[i];
     switch (c) {
     case '"': sk_buf_puts(b, "\\\""); break;

@@ -196,6 +196,24 @@ void sk_diags_render(const sk_diags *d, sk_buf *out) {
   }
 }
 
+static char *dup_or_null(const char *s) { return s ? xstrdup(s, strlen(s)) : NULL; }
+
+void sk_diags_copy(sk_diags *to, const sk_diags *from) {
+  for (size_t i = 0; i < from->n; i++) {
+    if (to->n == to->cap) {
+      to->cap = to->cap ? to->cap * 2 : 8;
+      to->v = sk_xrealloc(to->v, to->cap * sizeof *to->v);
+    }
+    sk_diag *g = &to->v[to->n++];
+    *g = from->v[i];
+    g->path = dup_or_null(g->path);
+    g->message = dup_or_null(g->message);
+    g->line = dup_or_null(g->line);
+  }
+  to->errors += from->errors;
+  to->warnings += from->warnings;
+}
+
 void sk_diags_clear(sk_diags *d) {
   for (size_t i = 0; i < d->n; i++) {
     free(d->v[i].message);

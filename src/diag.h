@@ -49,6 +49,8 @@ void sk_diag_note(sk_diags *d, sk_loc loc, const char *fmt, ...)
 
 /* Appends every diagnostic, in report order, as text. */
 void sk_diags_render(const sk_diags *d, sk_buf *out);
+/* Appends deep copies of from's diagnostics to to. */
+void sk_diags_copy(sk_diags *to, const sk_diags *from);
 void sk_diags_clear(sk_diags *d);
 
 /* Display width of s in terminal columns (tabs count as one). */

@@ -468,6 +468,9 @@ static int file_failure(sk_ctx *ctx, const char *path, const char *why, sk_resul
   return 2;
 }
 
+static int compile_parsed(sk_ctx *ctx, const sk_source *src, const sk_ydocs *docs,
+                          sk_diags *diags, sk_result *out);
+
 int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
                    sk_result *out) {
   if (len > SK_MAX_INPUT) {
@@ -481,19 +484,59 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
   sk_arena_reset(&ctx->arena);
   sk_diags diags = {0};
   sk_source src = {path, data, len};
-  sk_pass pass = {&ctx->arena, &diags, &ctx->passopts};
-
   sk_ydocs docs;
-  if (!sk_yaml_load(&ctx->arena, &diags, &src, &docs)) {
+  bool parsed = sk_yaml_load(&ctx->arena, &diags, &src, &docs);
+  return compile_parsed(ctx, &src, parsed ? &docs : NULL, &diags, out);
+}
+
+int sk_compile_multi(sk_ctx *const *ctxs, size_t n, const char *path, const char *data,
+                     size_t len, sk_result *outs) {
+  if (n == 0)
+    return 0;
+  if (len > SK_MAX_INPUT) {
+    for (size_t i = 0; i < n; i++)
+      sk_compile_mem(ctxs[i], path, data, len, &outs[i]); /* the size error */
+    return 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    memset(&outs[i], 0, sizeof outs[i]);
+    sk_arena_reset(&ctxs[i]->arena);
+  }
+  /* The tree lives in the first context's arena until every context is
+   * done with it; compiling only reads it. */
+  sk_diags yaml_diags = {0};
+  sk_source src = {path, data, len};
+  sk_ydocs docs;
+  bool parsed = sk_yaml_load(&ctxs[0]->arena, &yaml_diags, &src, &docs);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    sk_diags diags = {0};
+    sk_diags_copy(&diags, &yaml_diags);
+    int r = compile_parsed(ctxs[i], &src, parsed ? &docs : NULL, &diags, &outs[i]);
+    rc = r > rc ? r : rc;
+  }
+  sk_diags_clear(&yaml_diags);
+  return rc;
+}
+
+/* Compiles one file's parsed documents for ctx (docs NULL when the YAML
+ * failed); diags holds the parser's messages and is consumed. */
+static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *docsp,
+                          sk_diags *diagsp, sk_result *out) {
+  sk_diags diags = *diagsp;
+  const char *path = srcp->path, *data = srcp->data;
+  size_t len = srcp->len;
+  sk_pass pass = {&ctx->arena, &diags, &ctx->passopts};
+  if (!docsp) {
     out->failed = 1; /* a broken file: none of its rules is trusted */
     take_messages(new_record(out, 0), &diags, 0);
     finish(ctx, path, out, &diags, NULL);
     return 1;
   }
   const sk_ynode **rules;
-  size_t n = sk_rule_collect(&pass, &docs, &rules);
+  size_t n = sk_rule_collect(&pass, docsp, &rules);
   if (n == 0 && diags.errors == 0)
-    sk_diag_error(&diags, (sk_loc){&src, 0, 0, 0}, "no rule in file");
+    sk_diag_error(&diags, (sk_loc){srcp, 0, 0, 0}, "no rule in file");
   sk_session_prescan(ctx->session, data, len); /* for correlations in this file */
   sk_filters_add(ctx->filters, &diags, path, data, len); /* and filters */
   size_t file_level = diags.n; /* messages about the file, before any rule */
@@ -525,7 +568,7 @@ int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
       out->skipped++;
       continue;
     }
-    bool built = sk_rule_build(&pass, &src, rules[i], &rule) &&
+    bool built = sk_rule_build(&pass, srcp, rules[i], &rule) &&
                  sk_pipelines_apply(&pass, ctx->pipelines, &rule) &&
                  sk_filters_apply(&pass, ctx->filters, &rule);
     rr->id = dup_field(&rule.id);

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "cond.h"
 #include "kql.h"
+#include "sigmakql.h"
 #include "yaml.h"
 
 static int passed, failed;
@@ -262,6 +263,54 @@ static void test_data(void) {
   sk_buf_free(&report);
 }
 
+/* Parsing once for several contexts gives what compiling for each does:
+ * a good rule (two documents, a warning), broken YAML, and no rule. */
+static void test_multi(void) {
+  static const char *const inputs[] = {
+      "title: t\nstatus: experimental\nlogsource: {category: process_creation, product: windows}\n"
+      "detection:\n  s:\n    Image|endswith: '\\\\a.exe'\n    Unknown: x\n  condition: s\n---\n"
+      "title: u\nlogsource: {category: file_event, product: windows}\n"
+      "detection:\n  s:\n    TargetFilename|contains: b\n  condition: s\n",
+      "title: [broken\n",
+      "just: a mapping\n",
+  };
+  static const sk_options opts[] = {
+      {.target = "asim", .format = "kql"},
+      {.target = "xdr", .format = "json"},
+      {.target = "monitor", .profile = "pysigma", .format = "kql"},
+  };
+  enum { N = sizeof opts / sizeof *opts };
+  sk_ctx *ctxs[N];
+  for (int i = 0; i < N; i++) {
+    char *err = NULL;
+    ctxs[i] = sk_ctx_new(&opts[i], &err);
+    OK(ctxs[i] != NULL, "sk_ctx_new: %s", err ? err : "");
+    if (!ctxs[i])
+      return;
+  }
+  for (size_t k = 0; k < sizeof inputs / sizeof *inputs; k++) {
+    sk_result multi[N], one;
+    int rc = sk_compile_multi(ctxs, N, "m.yml", inputs[k], strlen(inputs[k]), multi);
+    int worst = 0;
+    for (int i = 0; i < N; i++) {
+      int r = sk_compile_mem(ctxs[i], "m.yml", inputs[k], strlen(inputs[k]), &one);
+      worst = r > worst ? r : worst;
+      OK(multi[i].output_len == one.output_len &&
+             memcmp(multi[i].output, one.output, one.output_len) == 0,
+         "input %zu, context %d: output differs", k, i);
+      STR_EQ(multi[i].diagnostics, one.diagnostics, "diagnostics");
+      OK(multi[i].rules == one.rules && multi[i].failed == one.failed &&
+             multi[i].errors == one.errors && multi[i].warnings == one.warnings,
+         "input %zu, context %d: counts differ", k, i);
+      sk_result_free(&one);
+      sk_result_free(&multi[i]);
+    }
+    OK(rc == worst, "input %zu: status %d, want %d", k, rc, worst);
+  }
+  for (int i = 0; i < N; i++)
+    sk_ctx_free(ctxs[i]);
+}
+
 int main(void) {
   test_arena();
   test_buf();
@@ -271,6 +320,7 @@ int main(void) {
   test_yaml();
   test_distance();
   test_data();
+  test_multi();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
