@@ -420,38 +420,58 @@ static void join_terms(sk_buf *out, sk_buf *terms, size_t n, const char *sep) {
   }
 }
 
+/* Writes kid i of list n into t, merged with the later kids that test the
+ * same column for equality ("in"), which it marks done. */
+static void render_term(sk_buf *t, const sk_node *n, uint32_t i, bool *done) {
+  const sk_node *k = n->kids[i];
+  uint32_t same = 0;
+  if (done && is_plain_eq(k))
+    for (uint32_t j = i + 1; j < n->n; j++)
+      same += is_plain_eq(n->kids[j]) && same_column(k->as.match, n->kids[j]->as.match);
+  if (!same) {
+    render(t, k, n->kind);
+    return;
+  }
+  const sk_match *m = k->as.match;
+  column(t, m);
+  sk_buf_puts(t, exact_eq(m) ? " in (" : " in~ (");
+  eq_literal(t, m);
+  for (uint32_t j = i + 1; j < n->n; j++)
+    if (is_plain_eq(n->kids[j]) && same_column(m, n->kids[j]->as.match)) {
+      sk_buf_puts(t, ", ");
+      eq_literal(t, n->kids[j]->as.match);
+      done[j] = true;
+    }
+  sk_buf_putc(t, ')');
+}
+
 static void render_list(sk_buf *out, const sk_node *n) {
   const char *sep = n->kind == SK_N_AND ? " and " : " or ";
-  bool *done = n->kind == SK_N_OR ? calloc(n->n, sizeof *done) : NULL;
+  bool small[SK_KQL_CHUNK] = {0};
+  bool *done = NULL;
+  if (n->kind == SK_N_OR)
+    done = n->n <= SK_KQL_CHUNK ? small : calloc(n->n, sizeof *done);
+  if (n->kind == SK_N_OR && !done)
+    sk_oom();
+  if (n->n <= SK_KQL_CHUNK) { /* no grouping needed: straight into out */
+    bool first = true;
+    for (uint32_t i = 0; i < n->n; i++) {
+      if (done && done[i])
+        continue;
+      if (!first)
+        sk_buf_puts(out, sep);
+      first = false;
+      render_term(out, n, i, done);
+    }
+    return;
+  }
   sk_buf *terms = calloc(n->n, sizeof *terms);
-  if ((!done && n->kind == SK_N_OR) || !terms)
+  if (!terms)
     sk_oom();
   size_t nterms = 0;
-  for (uint32_t i = 0; i < n->n; i++) {
-    if (done && done[i])
-      continue;
-    sk_buf *t = &terms[nterms++];
-    const sk_node *k = n->kids[i];
-    uint32_t same = 0;
-    if (done && is_plain_eq(k))
-      for (uint32_t j = i + 1; j < n->n; j++)
-        same += is_plain_eq(n->kids[j]) && same_column(k->as.match, n->kids[j]->as.match);
-    if (!same) {
-      render(t, k, n->kind);
-      continue;
-    }
-    const sk_match *m = k->as.match;
-    column(t, m);
-    sk_buf_puts(t, exact_eq(m) ? " in (" : " in~ (");
-    eq_literal(t, m);
-    for (uint32_t j = i + 1; j < n->n; j++)
-      if (is_plain_eq(n->kids[j]) && same_column(m, n->kids[j]->as.match)) {
-        sk_buf_puts(t, ", ");
-        eq_literal(t, n->kids[j]->as.match);
-        done[j] = true;
-      }
-    sk_buf_putc(t, ')');
-  }
+  for (uint32_t i = 0; i < n->n; i++)
+    if (!(done && done[i]))
+      render_term(&terms[nterms++], n, i, done);
   join_terms(out, terms, nterms, sep);
   for (size_t i = 0; i < nterms; i++)
     sk_buf_free(&terms[i]);
