@@ -113,6 +113,10 @@ $(B)/bench_%.o: tools/bench/%.c tools/bench/gen.h
 $(B)/sigmakql-bench: $(B)/bench_bench.o $(B)/bench_gen.o $(B)/libsigmakql.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The corpus through valgrind's memcheck (a few minutes); docs/robustness.md.
+valgrind: $(B)/sigmakql
+	sh tools/valgrind.sh $(B)/sigmakql
+
 bench:
 	$(MAKE) V=release CFLAGS="-O2 -g" build/release/sigmakql build/release/sigmakql-bench
 	build/release/sigmakql-bench --sk build/release/sigmakql $(BENCH_ARGS)
@@ -123,5 +127,5 @@ pathological: $(B)/sigmakql
 
 .PHONY: bench pathological
 
-.PHONY: conformance all test check example deps fuzz fuzzers kqlcheck-deps install regen clean
+.PHONY: conformance all test check example deps fuzz fuzzers valgrind kqlcheck-deps install regen clean
 -include $(wildcard $(B)/*.d)
