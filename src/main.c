@@ -35,7 +35,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -t, --target TARGET  asim: Sentinel ASIM parsers (the default); xdr: Defender\n"
-    "                         XDR and monitor: Azure Monitor tables\n"
+    "                         XDR and monitor: Azure Monitor tables; with -f json\n"
+    "                         several, as asim,xdr,monitor (each file parsed once)\n"
     "      --profile NAME   default: queries correct on the columns Microsoft's\n"
     "                         parsers fill (the default)\n"
     "                       pysigma: the reference converter's tables and output\n"
@@ -627,15 +628,57 @@ static const char *format_ext(const char *format) {
 }
 
 /* convert and check: the rules of every input, one file at a time. */
+/* One context per target of "-t asim,xdr,monitor"; NULL after an error
+ * message. */
+static sk_ctx **new_contexts(const cli *c, size_t *n) {
+  enum { MAX_TARGETS = 8 };
+  char names[256];
+  snprintf(names, sizeof names, "%s", c->opts.target ? c->opts.target : "asim");
+  sk_ctx **ctxs = calloc(MAX_TARGETS, sizeof *ctxs);
+  if (!ctxs)
+    exit(2);
+  *n = 0;
+  for (char *t = names, *end; t; t = end) {
+    if ((end = strchr(t, ',')))
+      *end++ = '\0';
+    if (*n == MAX_TARGETS) {
+      usage_error("%s", "too many targets (at most 8)");
+      break;
+    }
+    sk_options o = c->opts;
+    o.target = t;
+    char *err = NULL;
+    if (!(ctxs[*n] = sk_ctx_new(&o, &err))) {
+      usage_error("%s", err);
+      free(err);
+      break;
+    }
+    ++*n;
+    if (!end) {
+      if (*n == 1 || strcmp(c->opts.format ? c->opts.format : "kql", "json") == 0)
+        return ctxs;
+      usage_error("%s", "several targets need -f json, whose records name their target");
+      break;
+    }
+  }
+  for (size_t k = 0; k < *n; k++)
+    sk_ctx_free(ctxs[k]);
+  free(ctxs);
+  return NULL;
+}
+
+static void free_contexts(sk_ctx **ctxs, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    sk_ctx_free(ctxs[k]);
+  free(ctxs);
+}
+
 static int run(cli *c) {
   const char *format = c->opts.format ? c->opts.format : "kql";
-  char *err = NULL;
-  sk_ctx *ctx = sk_ctx_new(&c->opts, &err);
-  if (!ctx) {
-    int rc = usage_error("%s", err);
-    free(err);
-    return rc;
-  }
+  size_t nctx;
+  sk_ctx **ctxs = new_contexts(c, &nctx);
+  if (!ctxs)
+    return 2;
   bool any_dir = false;
   for (size_t i = 0; i < c->inputs.n; i++)
     any_dir |= strcmp(c->inputs.v[i], "-") != 0 && is_dir(c->inputs.v[i]);
@@ -644,6 +687,11 @@ static int run(cli *c) {
   size_t olen = c->output ? strlen(c->output) : 0;
   bool batch_mode = c->output && (is_dir(c->output) || c->output[olen - 1] == '/' ||
                                   (deployable && (c->inputs.n > 1 || any_dir)));
+  if (batch_mode && nctx > 1) {
+    free_contexts(ctxs, nctx);
+    return usage_error("%s", "several targets cannot share an output directory; "
+                             "run once per target, or write JSON to one file");
+  }
   batch b = {.dir = c->output, .ext = format_ext(format)};
   struct stat outdir;
   skip_dir_set = batch_mode && stat(c->output, &outdir) == 0;
@@ -664,7 +712,7 @@ static int run(cli *c) {
         status = 2;
     } else {
       if (batch_mode && strcmp(in, "-") == 0) {
-        sk_ctx_free(ctx);
+        free_contexts(ctxs, nctx);
         for (size_t k = 0; k < files.n; k++)
           free(files.v[k]), free(rels.v[k]);
         free(files.v);
@@ -697,7 +745,7 @@ static int run(cli *c) {
   bool to_memory = c->output && !batch_mode && !c->check;
   if (to_memory && !(out = open_memstream(&mem, &memlen))) {
     fprintf(stderr, "sigmakql: %s\n", strerror(errno));
-    sk_ctx_free(ctx);
+    free_contexts(ctxs, nctx);
     return 2;
   }
   size_t printed = 0;
@@ -712,112 +760,133 @@ static int run(cli *c) {
       continue;
     size_t len;
     char *data = read_file(files.v[i], &len);
-    if (data)
-      sk_prescan(ctx, files.v[i], data, len);
+    for (size_t k = 0; data && k < nctx; k++)
+      sk_prescan(ctxs[k], files.v[i], data, len);
     free(data);
   }
-  /* One pass per file, then one for the correlations (i == files.n). */
+  /* One pass per file, then one for the correlations (i == files.n); each
+   * gives a result per target, taken in turn. */
+  sk_result *results = calloc(nctx, sizeof *results);
+  int *rcs = calloc(nctx, sizeof *rcs);
+  if (!results || !rcs)
+    exit(2);
   for (size_t i = 0; i <= files.n; i++) {
-    sk_result res;
-    int rc;
     bool correlations = i == files.n;
+    size_t nres = nctx;
     if (correlations) {
-      rc = sk_finish(ctx, &res);
-      if (!res.nrules) {
-        sk_result_free(&res);
-        break;
+      nres = 0;
+      for (size_t k = 0; k < nctx; k++) {
+        rcs[nres] = sk_finish(ctxs[k], &results[nres]);
+        if (results[nres].nrules)
+          nres++;
+        else
+          sk_result_free(&results[nres]);
       }
-    } else if (strcmp(files.v[i], "-") == 0) {
-      size_t len;
-      char *data = read_stdin(&len);
-      if (!data) {
+    } else {
+      bool in = strcmp(files.v[i], "-") == 0;
+      size_t len = 0;
+      char *data = in ? read_stdin(&len) : nctx > 1 ? read_file(files.v[i], &len) : NULL;
+      if (in && !data) {
         fprintf(stderr, "sigmakql: <stdin>: %s\n", strerror(errno));
         status = 2;
         continue;
       }
-      rc = sk_compile_mem(ctx, "<stdin>", data, len, &res);
+      if (data) { /* every target from one parse */
+        int rc = sk_compile_multi(ctxs, nctx, in ? "<stdin>" : files.v[i], data, len, results);
+        for (size_t k = 0; k < nctx; k++)
+          rcs[k] = rc == 2 ? 2 : results[k].failed ? 1 : 0;
+      } else { /* one target, or a file that cannot be read: the reason */
+        for (size_t k = 0; k < nctx; k++)
+          rcs[k] = sk_compile_file(ctxs[k], files.v[i], &results[k]);
+      }
       free(data);
-    } else {
-      rc = sk_compile_file(ctx, files.v[i], &res);
     }
-    fputs(res.diagnostics, stderr);
-    const char *path = correlations                  ? "correlations"
-                       : strcmp(files.v[i], "-") == 0 ? "<stdin>"
-                                                      : files.v[i];
-    const char *file_key = correlations ? "correlations" : files.v[i];
-    /* Per rule: its status, duplicate ids across files, why it failed. */
-    for (size_t r = 0; r < res.nrules; r++) {
-      const sk_rule_result *rr = &res.rules_v[r];
-      bool warning = false;
-      const char *first_error = NULL;
-      for (size_t m = 0; m < rr->nmessages; m++) {
-        warning |= rr->messages[m].severity == SK_WARNING;
-        if (!first_error && rr->messages[m].severity == SK_ERROR)
-          first_error = rr->messages[m].message;
-      }
-      if (rr->id && !rr->skipped) {
-        const seen_id *seen = id_find(&ids, rr->id);
-        if (seen && seen->file != file_key) {
-          fprintf(stderr, "%s:%u:%u: warning: duplicate id '%s'\n%s: note: first used here\n",
-                  path, rr->id_line, rr->id_column, rr->id, seen->where);
-          warning = true;
-        } else if (!seen) {
-          char where[64];
-          snprintf(where, sizeof where, ":%u:%u", rr->id_line, rr->id_column);
-          char *w = malloc(strlen(path) + strlen(where) + 1);
-          if (!w)
-            exit(2);
-          strcpy(w, path);
-          strcat(w, where);
-          id_add(&ids, (seen_id){xstrdup(rr->id), w, file_key});
+    for (size_t t = 0; t < nres; t++) {
+      sk_result res = results[t];
+      int rc = rcs[t];
+      fputs(res.diagnostics, stderr);
+      const char *path = correlations                  ? "correlations"
+                         : strcmp(files.v[i], "-") == 0 ? "<stdin>"
+                                                        : files.v[i];
+      const char *file_key = correlations ? "correlations" : files.v[i];
+      /* Per rule: its status, duplicate ids across files, why it failed. */
+      for (size_t r = 0; r < res.nrules; r++) {
+        const sk_rule_result *rr = &res.rules_v[r];
+        bool warning = false;
+        const char *first_error = NULL;
+        for (size_t m = 0; m < rr->nmessages; m++) {
+          warning |= rr->messages[m].severity == SK_WARNING;
+          if (!first_error && rr->messages[m].severity == SK_ERROR)
+            first_error = rr->messages[m].message;
         }
-      }
-      if (rr->skipped) {
-        skipped++;
-      } else if (rr->ok) {
-        if (warning)
-          warned++;
-        else
-          clean++;
-      } else {
-        failed++;
-        char *why = reason_of(first_error ? first_error : "unknown reason");
-        size_t k = 0;
-        while (k < nreasons && strcmp(reasons[k].reason, why) != 0)
-          k++;
-        if (k == nreasons) {
-          reasons = realloc(reasons, (nreasons + 1) * sizeof *reasons);
-          if (!reasons)
-            exit(2);
-          reasons[nreasons++] = (reason_count){why, 0};
+        if (rr->id && !rr->skipped) {
+          const seen_id *seen = id_find(&ids, rr->id);
+          if (seen && seen->file != file_key) {
+            fprintf(stderr, "%s:%u:%u: warning: duplicate id '%s'\n%s: note: first used here\n",
+                    path, rr->id_line, rr->id_column, rr->id, seen->where);
+            warning = true;
+          } else if (!seen) {
+            char where[64];
+            snprintf(where, sizeof where, ":%u:%u", rr->id_line, rr->id_column);
+            char *w = malloc(strlen(path) + strlen(where) + 1);
+            if (!w)
+              exit(2);
+            strcpy(w, path);
+            strcat(w, where);
+            id_add(&ids, (seen_id){xstrdup(rr->id), w, file_key});
+          }
+        }
+        if (rr->skipped) {
+          skipped++;
+        } else if (rr->ok) {
+          if (warning)
+            warned++;
+          else
+            clean++;
         } else {
-          free(why);
+          failed++;
+          char *why = reason_of(first_error ? first_error : "unknown reason");
+          size_t k = 0;
+          while (k < nreasons && strcmp(reasons[k].reason, why) != 0)
+            k++;
+          if (k == nreasons) {
+            reasons = realloc(reasons, (nreasons + 1) * sizeof *reasons);
+            if (!reasons)
+              exit(2);
+            reasons[nreasons++] = (reason_count){why, 0};
+          } else {
+            free(why);
+          }
+          reasons[k].n++;
         }
-        reasons[k].n++;
       }
-    }
-    rules += res.rules || correlations ? res.rules : 1;
-    if (c->check) {
-      /* nothing is written */
-    } else if (batch_mode) {
-      if (!batch_file(&b, &res, correlations ? "correlations.yml" : rels.v[i], path,
-                      strcmp(format, "sentinel-yaml") == 0))
+      rules += res.rules || correlations ? res.rules : 1;
+      if (c->check) {
+        /* nothing is written */
+      } else if (batch_mode) {
+        if (!batch_file(&b, &res, correlations ? "correlations.yml" : rels.v[i], path,
+                        strcmp(format, "sentinel-yaml") == 0))
+          status = 2;
+      } else if (res.output_len) {
+        /* Files are separated as the format needs: a blank line between KQL
+         * queries, '---' between YAML documents. */
+        if (printed++) {
+          if (strcmp(format, "kql") == 0)
+            fputc('\n', out);
+          else if (strcmp(format, "sentinel-yaml") == 0)
+            fputs("---\n", out);
+        }
+        fwrite(res.output, 1, res.output_len, out);
+      }
+      if (rc == 2)
         status = 2;
-    } else if (res.output_len) {
-      /* Files are separated as the format needs: a blank line between KQL
-       * queries, '---' between YAML documents. */
-      if (printed++) {
-        if (strcmp(format, "kql") == 0)
-          fputc('\n', out);
-        else if (strcmp(format, "sentinel-yaml") == 0)
-          fputs("---\n", out);
-      }
-      fwrite(res.output, 1, res.output_len, out);
+      sk_result_free(&res);
     }
-    if (rc == 2)
-      status = 2;
-    sk_result_free(&res);
+    if (correlations)
+      break;
   }
+  free(results);
+  free(rcs);
   if (to_memory) {
     fclose(out);
     if (!write_atomic(c->output, mem, memlen))
@@ -872,7 +941,7 @@ static int run(cli *c) {
     free(b.written.v[k]);
   free(b.written.v);
   free(b.inputs);
-  sk_ctx_free(ctx);
+  free_contexts(ctxs, nctx);
   return status;
 }
 

@@ -78,3 +78,21 @@ grep -q "huge.yml: error: file is larger than 64 MiB, the limit for one input" "
   grep -q '^_Im_' "$tmp/cli.out" && ok || bad "cli: an over-large file fails alone" "$tmp/cli.err"
 expect "stdin over the size limit" 1 "$SK" convert - < "$tmp/huge.yml"
 rm -f "$tmp/huge.yml"
+
+# several targets: -f json only; each file parsed once, its records per
+# target in the order given, the same as one run per target
+one="$here/golden/clr_usage_log/rule.yml"
+expect "several targets, json" 0 "$SK" convert -t asim,xdr,monitor -f json "$one"
+cp "$tmp/cli.out" "$tmp/multi"
+for t in asim xdr monitor; do "$SK" convert -t "$t" -f json "$one" 2>/dev/null; done > "$tmp/single"
+compare "cli: -t asim,xdr,monitor equals three runs" "$tmp/single" "$tmp/multi"
+expect "several targets, directory" 1 "$SK" convert -t asim,xdr -f json "$cli_dir"
+sort "$tmp/cli.out" > "$tmp/multi"
+for t in asim xdr; do "$SK" convert -t "$t" -f json "$cli_dir" 2>/dev/null; done | sort > "$tmp/single"
+compare "cli: several targets over a directory" "$tmp/single" "$tmp/multi"
+grep -q '^sigmakql: 6 rules: 4 converted, 2 failed$' "$tmp/cli.err" && ok ||
+  bad "cli: several targets count each target's rules" "$tmp/cli.err"
+expect "several targets need json" 2 "$SK" convert -t asim,xdr "$one"
+grep -q "several targets need -f json" "$tmp/cli.err" && ok || bad "cli: several targets need json says so" "$tmp/cli.err"
+expect "several targets, output directory" 2 "$SK" convert -t asim,xdr -f json -o "$tmp/outdir/" "$cli_dir"
+expect "unknown target among several" 2 "$SK" convert -t asim,splunk -f json "$one"
