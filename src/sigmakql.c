@@ -21,7 +21,9 @@ struct sk_ctx {
   const sk_format *format;
   const char *target, *profile;
   sk_arena perm;  /* options, for the life of the context */
-  sk_arena arena; /* one file's rules; reset per call */
+  sk_arena arena; /* one file: its YAML tree and output units; reset per call */
+  sk_arena rule_arena; /* one rule's passes; reset per rule, so that a file of
+                          many rules costs its tree, not every rule's work */
   sk_placeholder *placeholders;
   sk_passopts passopts;
   sk_pipelines *pipelines; /* in perm */
@@ -289,6 +291,7 @@ void sk_ctx_free(sk_ctx *ctx) {
   sk_filters_free(ctx->filters);
   sk_arena_free(&ctx->perm);
   sk_arena_free(&ctx->arena);
+  sk_arena_free(&ctx->rule_arena);
   free(ctx);
 }
 
@@ -471,6 +474,15 @@ static int file_failure(sk_ctx *ctx, const char *path, const char *why, sk_resul
 static int compile_parsed(sk_ctx *ctx, const sk_source *src, const sk_ydocs *docs,
                           sk_diags *diags, sk_result *out);
 
+/* Moves a rule's output units (array and text) into the file's arena. */
+static void keep_units(sk_arena *a, sk_units *u) {
+  sk_str *v = sk_arena_array(a, u->n ? u->n : 1, sizeof *v);
+  for (size_t k = 0; k < u->n; k++)
+    v[k] = (sk_str){sk_arena_strndup(a, u->v[k].ptr, u->v[k].len), u->v[k].len};
+  u->v = v;
+  u->cap = u->n;
+}
+
 int sk_compile_mem(sk_ctx *ctx, const char *path, const char *data, size_t len,
                    sk_result *out) {
   if (len > SK_MAX_INPUT) {
@@ -527,6 +539,7 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
   const char *path = srcp->path, *data = srcp->data;
   size_t len = srcp->len;
   sk_pass pass = {&ctx->arena, &diags, &ctx->passopts};
+  sk_pass rpass = {&ctx->rule_arena, &diags, &ctx->passopts}; /* per rule */
   if (!docsp) {
     out->failed = 1; /* a broken file: none of its rules is trusted */
     take_messages(new_record(out, 0), &diags, 0);
@@ -548,6 +561,7 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
     size_t first = diags.n;
     sk_rule rule;
     sk_output q = {0};
+    sk_arena_reset(&ctx->rule_arena);
     if (sk_ymap_get(rules[i], "filter") && !sk_ymap_get(rules[i], "detection"))
       continue; /* a filter document: applied to the rules it names */
     if (sk_ymap_get(rules[i], "correlation")) { /* compiled by sk_finish */
@@ -568,9 +582,9 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
       out->skipped++;
       continue;
     }
-    bool built = sk_rule_build(&pass, srcp, rules[i], &rule) &&
-                 sk_pipelines_apply(&pass, ctx->pipelines, &rule) &&
-                 sk_filters_apply(&pass, ctx->filters, &rule);
+    bool built = sk_rule_build(&rpass, srcp, rules[i], &rule) &&
+                 sk_pipelines_apply(&rpass, ctx->pipelines, &rule) &&
+                 sk_filters_apply(&rpass, ctx->filters, &rule);
     rr->id = dup_field(&rule.id);
     rr->title = dup_field(&rule.title);
     rr->level = dup_field(&rule.level);
@@ -588,7 +602,7 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
       rr->references = dup_list(sk_ymap_get(rule.doc, "references"), &rr->nreferences);
       rr->falsepositives = dup_list(sk_ymap_get(rule.doc, "falsepositives"), &rr->nfalsepositives);
     }
-    bool compiled = built && ctx->backend->compile(&pass, &rule, &q) && diags.errors == before;
+    bool compiled = built && ctx->backend->compile(&rpass, &rule, &q) && diags.errors == before;
     /* A rule a correlation refers to is remembered for it; unless one of
      * those correlations says generate: true, only the correlation's
      * query is written. */
@@ -607,7 +621,7 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
       continue;
     }
     if (built && ctx->lint)
-      sk_lint_rule(&pass, &rule, sentinel_format);
+      sk_lint_rule(&rpass, &rule, sentinel_format);
     if (compiled) {
       rr->ok = 1;
       rr->table = q.table ? sk_xstrdup_str(sk_str_c(q.table)) : NULL;
@@ -617,10 +631,11 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
         rr->queries[rr->nqueries++] = sk_xstrdup_str(q.queries[k]);
       if (ctx->lint && !sentinel_format)
         for (uint32_t k = 0; k < q.n; k++)
-          sk_sentinel_check_query(&pass, &rule, q.queries[k]);
+          sk_sentinel_check_query(&rpass, &rule, q.queries[k]);
       if (ctx->format->rule && diags.errors == before) {
-        sk_fmt_rule fr = {&pass, &rule, rr, &ctx->fopts, (unsigned)i, id_shared(rules, n, i)};
+        sk_fmt_rule fr = {&rpass, &rule, rr, &ctx->fopts, (unsigned)i, id_shared(rules, n, i)};
         ctx->format->rule(&fr, &units[out->nrules - 1]);
+        keep_units(&ctx->arena, &units[out->nrules - 1]); /* past the rule's arena */
       }
       if (diags.errors != before) { /* the format's limits */
         rr->ok = 0;
