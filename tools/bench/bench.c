@@ -530,7 +530,7 @@ int main(int argc, char **argv) {
       die("usage: sigmakql-bench [--sk PATH] [--runs N] [--seed S] [--generate N] [DIR]\n"
           "       sigmakql-bench --write-corpus DIR [--seed S] [--generate N]\n"
           "       sigmakql-bench --write-pathological DIR\n"
-          "       sigmakql-bench --only floor|TARGET/PROFILE/FORMAT [DIR]",
+          "       sigmakql-bench --only floor|json3|TARGET/PROFILE/FORMAT [DIR]",
           NULL);
   }
   if (runs == 0)
@@ -585,6 +585,12 @@ int main(int argc, char **argv) {
     double w0 = now();
     if (strcmp(only, "floor") == 0) {
       yaml_events(&c);
+    } else if (strcmp(only, "json3") == 0) {
+      sink = fopen("/dev/null", "w");
+      if (!sink)
+        die(strerror(errno), "/dev/null");
+      compile_multi(&c, &configs[4], 3);
+      fclose(sink);
     } else {
       char spec[128];
       snprintf(spec, sizeof spec, "%s", only);
