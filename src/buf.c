@@ -21,22 +21,6 @@ void sk_buf_grow(sk_buf *b, size_t extra) {
   b->cap = cap;
 }
 
-void sk_buf_put(sk_buf *b, const void *p, size_t n) {
-  sk_buf_grow(b, n);
-  if (n)
-    memcpy(b->ptr + b->len, p, n);
-  b->len += n;
-  b->ptr[b->len] = '\0';
-}
-
-void sk_buf_puts(sk_buf *b, const char *s) { sk_buf_put(b, s, strlen(s)); }
-void sk_buf_putstr(sk_buf *b, sk_str s) { sk_buf_put(b, s.ptr, s.len); }
-
-void sk_buf_putc(sk_buf *b, int c) {
-  char ch = (char)c;
-  sk_buf_put(b, &ch, 1);
-}
-
 void sk_buf_printf(sk_buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -92,11 +76,19 @@ bool sk_buf_read_file(sk_buf *b, const char *path) {
   return ok;
 }
 
+/* The bytes a JSON string cannot hold as they are: controls, '"', '\\',
+ * and DEL (escaped too, so that output stays printable). */
+static const unsigned char json_escape[256] = { /* 0x00 to 0x7f; the rest 0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+
 void sk_buf_json_str(sk_buf *b, sk_str s) {
   for (size_t i = 0; i < s.len; i++) {
     size_t run = i; /* bytes that need no escape go in one copy */
-    while (run < s.len && (unsigned char)s.ptr[run] >= 0x20 && s.ptr[run] != '"' &&
-           s.ptr[run] != '\\' && s.ptr[run] != 0x7f)
+    while (run < s.len && !json_escape[(unsigned char)s.ptr[run]])
       run++;
     if (run > i) {
       sk_buf_put(b, s.ptr + i, run - i);

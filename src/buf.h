@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "str.h"
 
@@ -16,10 +17,25 @@ typedef struct sk_buf {
 #define SK_BUF_INIT {NULL, 0, 0}
 
 void sk_buf_grow(sk_buf *b, size_t extra);
-void sk_buf_put(sk_buf *b, const void *p, size_t n);
-void sk_buf_puts(sk_buf *b, const char *s);
-void sk_buf_putc(sk_buf *b, int c);
-void sk_buf_putstr(sk_buf *b, sk_str s);
+
+/* The put operations are inline: rendering a query appends a few bytes at
+ * a time, and a call per append showed in profiles. */
+static inline void sk_buf_put(sk_buf *b, const void *p, size_t n) {
+  if (b->cap - b->len <= n) /* room for n bytes and the NUL; cap 0 too */
+    sk_buf_grow(b, n);
+  if (n)
+    memcpy(b->ptr + b->len, p, n);
+  b->len += n;
+  b->ptr[b->len] = '\0';
+}
+static inline void sk_buf_puts(sk_buf *b, const char *s) { sk_buf_put(b, s, strlen(s)); }
+static inline void sk_buf_putstr(sk_buf *b, sk_str s) { sk_buf_put(b, s.ptr, s.len); }
+static inline void sk_buf_putc(sk_buf *b, int c) {
+  if (b->cap - b->len <= 1)
+    sk_buf_grow(b, 1);
+  b->ptr[b->len++] = (char)c;
+  b->ptr[b->len] = '\0';
+}
 void sk_buf_printf(sk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the bytes (NUL-terminated, caller frees) and empties the buffer. */
 char *sk_buf_detach(sk_buf *b, size_t *len);
