@@ -93,7 +93,12 @@ static void add(sk_diags *d, sk_severity sev, sk_loc loc, const char *fmt, va_li
   if (loc.src) {
     g->path = xstrdup(loc.src->path, strlen(loc.src->path));
     if (loc.line) {
-      sk_str line = sk_source_line(loc.src, loc.line);
+      if (d->last_src != loc.src || d->last_data != loc.src->data) {
+        d->last_src = loc.src;
+        d->last_data = loc.src->data;
+        d->last_pos = (sk_source_pos){0, 0};
+      }
+      sk_str line = sk_source_line_from(loc.src, loc.line, &d->last_pos);
       g->caret = loc.col ? loc.col - 1 : 0;
       g->width = loc.len;
       /* A long line is quoted as a window around the caret, so that many

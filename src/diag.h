@@ -38,6 +38,10 @@ typedef struct sk_diags {
   sk_diag *v;
   size_t n, cap;
   unsigned errors, warnings;
+  /* Where the last quoted line was found, to resume from in that source. */
+  const sk_source *last_src;
+  const char *last_data;
+  sk_source_pos last_pos;
 } sk_diags;
 
 void sk_diag_error(sk_diags *d, sk_loc loc, const char *fmt, ...)

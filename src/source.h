@@ -27,4 +27,15 @@ static inline size_t sk_source_bom(const sk_source *src) {
  * empty slice past the end. */
 sk_str sk_source_line(const sk_source *src, uint32_t line);
 
+/* A line and the offset where it starts, to resume from. */
+typedef struct sk_source_pos {
+  uint32_t line; /* 0: unknown */
+  size_t offset;
+} sk_source_pos;
+
+/* As sk_source_line, scanning from *at when it is not past line (from the
+ * start otherwise), and leaving *at at the line found: diagnostics come
+ * mostly in file order, so each one scans only what lies between. */
+sk_str sk_source_line_from(const sk_source *src, uint32_t line, sk_source_pos *at);
+
 #endif
