@@ -6,7 +6,10 @@
 # testdata/fuzz/seed/<name>); crashes, leaks and timeouts are written to
 # BUILD_DIR/crashes/ and make the run fail. A crasher, once fixed, becomes
 # a case in testdata/errors/ (or testdata/golden/) with its diagnostic.
-# FUZZ_JOBS=N runs N targets at a time (default 1); FUZZ_ARGS adds flags.
+# FUZZ_JOBS=N runs N targets at a time (default 1); FUZZ_FORK=N runs each
+# target in libFuzzer's fork mode with N worker processes (one campaign,
+# its executions summed); FUZZ_ARGS adds flags (later flags win, e.g.
+# FUZZ_ARGS="-runs=10000000 -rss_limit_mb=6144").
 set -u
 B=$1
 shift
@@ -25,7 +28,8 @@ run() { # TARGET: one libFuzzer run; the log is $B/TARGET.log
   mkdir -p "$B/corpus/$name"
   # shellcheck disable=SC2086
   "$B/$t" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
-    -print_final_stats=1 -artifact_prefix="$B/crashes/$name-" $dict ${FUZZ_ARGS:-} \
+    -print_final_stats=1 -artifact_prefix="$B/crashes/$name-" $dict \
+    ${FUZZ_FORK:+-fork=$FUZZ_FORK} ${FUZZ_ARGS:-} \
     "$B/corpus/$name" "testdata/fuzz/seed/$name" > "$B/$t.log" 2>&1
 }
 
@@ -35,9 +39,11 @@ report() { # TARGET RC
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+  # Fork mode prints no stat:: lines; its "#N:" lines count every worker.
+  [ -n "$execs" ] || execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
   cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
-  corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p')
+  corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\(\/[0-9a-zA-Z]*\)*\).*/\1/p')
   if [ "$2" -eq 0 ]; then
     echo "$t: ${execs:-?} executions, ${speed:-?} exec/s, cov: ${cov:-?} ft: ${ft:-?} corp: ${corp:-?}"
   else
