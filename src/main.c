@@ -627,7 +627,6 @@ static const char *format_ext(const char *format) {
   return ".json"; /* json (JSON Lines) and arm */
 }
 
-/* convert and check: the rules of every input, one file at a time. */
 /* One context per target of "-t asim,xdr,monitor"; NULL after an error
  * message. */
 static sk_ctx **new_contexts(const cli *c, size_t *n) {
@@ -673,6 +672,7 @@ static void free_contexts(sk_ctx **ctxs, size_t n) {
   free(ctxs);
 }
 
+/* convert and check: the rules of every input, one file at a time. */
 static int run(cli *c) {
   const char *format = c->opts.format ? c->opts.format : "kql";
   size_t nctx;
