@@ -202,7 +202,12 @@ static char *read_file(const char *path, size_t *len) {
       buf = bigger;
     }
   }
+  bool bad = ferror(f);
   fclose(f);
+  if (bad) { /* the caller reports the file as unreadable */
+    free(buf);
+    return NULL;
+  }
   *len = n;
   return buf;
 }
@@ -785,17 +790,17 @@ static int run(cli *c) {
     } else {
       bool in = strcmp(files.v[i], "-") == 0;
       size_t len = 0;
-      char *data = in ? read_stdin(&len) : nctx > 1 ? read_file(files.v[i], &len) : NULL;
+      char *data = in ? read_stdin(&len) : read_file(files.v[i], &len);
       if (in && !data) {
         fprintf(stderr, "sigmakql: <stdin>: %s\n", strerror(errno));
         status = 2;
         continue;
       }
       if (data) { /* every target from one parse */
-        int rc = sk_compile_multi(ctxs, nctx, in ? "<stdin>" : files.v[i], data, len, results);
+        sk_compile_multi(ctxs, nctx, in ? "<stdin>" : files.v[i], data, len, results);
         for (size_t k = 0; k < nctx; k++)
-          rcs[k] = rc == 2 ? 2 : results[k].failed ? 1 : 0;
-      } else { /* one target, or a file that cannot be read: the reason */
+          rcs[k] = results[k].failed ? 1 : 0;
+      } else { /* a file that cannot be read: the library says why */
         for (size_t k = 0; k < nctx; k++)
           rcs[k] = sk_compile_file(ctxs[k], files.v[i], &results[k]);
       }
