@@ -171,6 +171,20 @@ static void collect_rows(mapper *mp) {
     }
 }
 
+/* A FALLBACK pattern with its "%s" replaced by the field's name, written
+ * as KQL needs it: EventData.['where'] for a keyword, not EventData.where,
+ * which does not parse. */
+static const char *fill_fallback(sk_arena *a, const char *pat, sk_str field) {
+  sk_buf b = SK_BUF_INIT;
+  const char *pct = strstr(pat, "%s");
+  sk_buf_put(&b, pat, (size_t)(pct - pat));
+  sk_kql_ident(&b, field);
+  sk_buf_puts(&b, pct + 2);
+  const char *s = sk_arena_strndup(a, b.ptr, b.len);
+  sk_buf_free(&b);
+  return s;
+}
+
 static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
   const source *src = mp->src;
   int n = 0;
@@ -190,13 +204,7 @@ static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
   if (sk_str_is_ident(field))
     for (size_t i = 0; i < mp->nrows; i++)
       if (mp->rows[i]->kind == F_FALLBACK) {
-        sk_buf b = SK_BUF_INIT;
-        const char *pat = mp->rows[i]->expr, *pct = strstr(pat, "%s");
-        sk_buf_put(&b, pat, (size_t)(pct - pat));
-        sk_buf_putstr(&b, field);
-        sk_buf_puts(&b, pct + 2);
-        out[0] = sk_arena_strndup(mp->p->arena, b.ptr, b.len);
-        sk_buf_free(&b);
+        out[0] = fill_fallback(mp->p->arena, mp->rows[i]->expr, field);
         return 1;
       }
   return known_elsewhere(src, field) ? 0 : -1;
