@@ -195,6 +195,19 @@ static void column(sk_buf *out, const sk_match *m) {
     sk_kql_ident(out, m->column);
 }
 
+/* The column as text, for string operators: KQL defines =~, contains,
+ * in~ and matches regex only on strings (and dynamic), so a number, bool
+ * or datetime column is compared through tostring(). */
+static void text_column(sk_buf *out, const sk_match *m) {
+  if (m->type == SK_TY_STRING || m->type == SK_TY_GUID || m->type == SK_TY_DYNAMIC) {
+    column(out, m);
+    return;
+  }
+  sk_buf_puts(out, "tostring(");
+  column(out, m);
+  sk_buf_putc(out, ')');
+}
+
 static void wildcard_regex(sk_buf *re, sk_str v, bool cased) {
   sk_buf_puts(re, cased ? "(?s)^" : "(?is)^");
   for (size_t i = 0; i < v.len;) {
@@ -228,7 +241,7 @@ static void render_str(sk_buf *out, const sk_match *m) {
     sk_buf_putc(out, ')');
     return;
   } else {
-    column(out, m);
+    text_column(out, m);
     sk_buf_putc(out, ' ');
   }
   if (keyword && sh != S_REGEX && sh != S_ANY)
@@ -329,7 +342,7 @@ static void render_match(sk_buf *out, const sk_match *m) {
     sk_buf_putc(out, ')');
     return;
   case SK_MOP_RE: {
-    column(out, m);
+    text_column(out, m);
     sk_buf_puts(out, " matches regex ");
     sk_buf re = SK_BUF_INIT;
     if (m->flags & (SK_MF_RE_I | SK_MF_RE_M | SK_MF_RE_S))
@@ -433,7 +446,10 @@ static void render_term(sk_buf *t, const sk_node *n, uint32_t i, bool *done) {
     return;
   }
   const sk_match *m = k->as.match;
-  column(t, m);
+  if (m->op == SK_MOP_NUM)
+    column(t, m);
+  else
+    text_column(t, m);
   sk_buf_puts(t, exact_eq(m) ? " in (" : " in~ (");
   eq_literal(t, m);
   for (uint32_t j = i + 1; j < n->n; j++)

@@ -6,6 +6,8 @@
  * the order written. Field names are left as written: mapping them to
  * columns is the target's job. */
 #include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <utf8proc.h>
 
@@ -42,6 +44,7 @@ typedef struct val {
   const char *s; /* V_STR: pattern with SK_WILD_*; V_BIN: raw bytes; others: text */
   size_t len;
   bool is_float, bval;
+  bool range; /* V_STR: written as a number KQL cannot hold (2^63, 1e400, .inf) */
 } val;
 
 typedef struct vlist {
@@ -96,9 +99,10 @@ static bool is_yaml_bool(sk_str s, bool *v) {
   return false;
 }
 
-/* Returns the decimal text of a YAML 1.1 int, or NULL when s is not one.
- * Forms: [-+]? decimal / 0octal / 0x hex / 0b binary, '_' allowed. */
-static char *yaml_int(sk_arena *a, sk_str s) {
+/* Returns the decimal text of a YAML 1.1 int, or NULL when s is not one
+ * or (*range set) is one beyond KQL's 64-bit long. Forms: [-+]? decimal /
+ * 0octal / 0x hex / 0b binary, '_' allowed. */
+static char *yaml_int(sk_arena *a, sk_str s, bool *range) {
   size_t i = 0;
   bool neg = false;
   if (i < s.len && (s.ptr[i] == '-' || s.ptr[i] == '+'))
@@ -119,32 +123,33 @@ static char *yaml_int(sk_arena *a, sk_str s) {
     if (s.ptr[i] == '0' && s.len - i > 1)
       return NULL;
   }
-  /* Decimal digits of any length are kept as text; other bases must fit. */
-  sk_buf b = SK_BUF_INIT;
-  if (neg)
-    sk_buf_putc(&b, '-');
-  if (base == 10) {
-    for (; i < s.len; i++)
-      if (s.ptr[i] != '_')
-        sk_buf_putc(&b, s.ptr[i]);
-  } else {
-    unsigned long long v = 0;
-    for (; i < s.len; i++) {
-      char c = s.ptr[i];
-      if (c == '_')
-        continue;
-      unsigned d = sk_is_digit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(sk_lower((unsigned char)c) - 'a' + 10);
-      if (v > (~0ULL - d) / (unsigned)base) {
-        sk_buf_free(&b);
-        return NULL;
-      }
-      v = v * (unsigned)base + d;
+  /* The value must fit a long: up to 2^63 - 1, or 2^63 when negative. */
+  unsigned long long v = 0, max = neg ? 1ULL << 63 : (1ULL << 63) - 1;
+  for (; i < s.len; i++) {
+    char c = s.ptr[i];
+    if (c == '_')
+      continue;
+    unsigned d = sk_is_digit((unsigned char)c) ? (unsigned)(c - '0') : (unsigned)(sk_lower((unsigned char)c) - 'a' + 10);
+    if (v > (max - d) / (unsigned)base) {
+      *range = true;
+      return NULL;
     }
-    sk_buf_printf(&b, "%llu", v);
+    v = v * (unsigned)base + d;
   }
-  char *r = sk_arena_strndup(a, b.ptr, b.len);
-  sk_buf_free(&b);
-  return r;
+  char text[24];
+  int n = snprintf(text, sizeof text, "%s%llu", neg && v ? "-" : "", v);
+  return sk_arena_strndup(a, text, (size_t)n);
+}
+
+/* YAML 1.1 infinity or not-a-number: [-+]?.inf, .nan (any of its cases). */
+static bool is_yaml_nonfinite(sk_str s) {
+  size_t i = s.len && (s.ptr[0] == '-' || s.ptr[0] == '+');
+  if (s.len - i == 4 && s.ptr[i] == '.') {
+    sk_str w = {s.ptr + i + 1, 3};
+    return sk_str_eqc(w, "inf") || sk_str_eqc(w, "Inf") || sk_str_eqc(w, "INF") ||
+           (!i && (sk_str_eqc(w, "nan") || sk_str_eqc(w, "NaN") || sk_str_eqc(w, "NAN")));
+  }
+  return false;
 }
 
 /* YAML 1.1 float: [-+]? digits . digits? ([eE][-+]digits)? or .digits */
@@ -410,19 +415,34 @@ static bool typed_value(item *it, const sk_ynode *n, bool raw, val *out) {
       out->len = strlen(out->s);
       return true;
     }
-    if ((num = yaml_int(a, s))) {
+    bool range = false;
+    if ((num = yaml_int(a, s, &range))) {
       *out = (val){.kind = V_NUM, .s = num, .len = strlen(num)};
       return true;
     }
-    if (is_yaml_float(s)) {
+    if (!range && is_yaml_float(s)) {
       sk_buf b2 = SK_BUF_INIT;
       for (size_t i = 0; i < s.len; i++)
         if (s.ptr[i] != '_' && !(i == 0 && s.ptr[i] == '+'))
           sk_buf_putc(&b2, s.ptr[i]);
-      *out = arena_val(a, V_NUM, b2.ptr, b2.len);
-      out->is_float = true;
+      sk_buf_putc(&b2, '\0');
+      double d = strtod(b2.ptr, NULL);
+      range = d == HUGE_VAL || d == -HUGE_VAL;
+      if (!range) {
+        *out = arena_val(a, V_NUM, b2.ptr, b2.len - 1);
+        out->is_float = true;
+      }
       sk_buf_free(&b2);
-      return true;
+      if (!range)
+        return true;
+    }
+    /* Too big for KQL, or not finite: text, which a comparison refuses. */
+    if (range || is_yaml_nonfinite(s)) {
+      sk_ynode text = *n;
+      text.str_tag = true;
+      bool ok = typed_value(it, &text, raw, out);
+      out->range = true;
+      return ok;
     }
   }
   if (raw) {
@@ -882,7 +902,12 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
   }
   if (type >= 0) { /* comparisons and time parts need numbers */
     if (v.kind != V_NUM) {
-      sk_diag_error(p->diags, n->loc, "modifier '%s' needs a number", mods[type].name);
+      if (v.range)
+        sk_diag_error(p->diags, n->loc,
+                      "modifier '%s' needs a number KQL can hold: a 64-bit integer or a finite "
+                      "double", mods[type].name);
+      else
+        sk_diag_error(p->diags, n->loc, "modifier '%s' needs a number", mods[type].name);
       return NULL;
     }
     node = match_node(it, n);
