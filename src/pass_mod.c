@@ -979,6 +979,14 @@ static sk_node *value_node(item *it, const sk_ynode *n, bool in_list) {
       m->bval = x->bval;
     } else {
       m->op = SK_MOP_STR;
+      size_t stars = 0;
+      while (stars < x->len && x->s[stars] == SK_WILD_STAR)
+        stars++;
+      if (!it->field.len && stars == x->len) {
+        /* "" or "*" searched for anywhere: the rule would fire on every event */
+        sk_diag_error(p->diags, value_loc(n), "this keyword matches every event");
+        return NULL;
+      }
     }
     if (!or)
       return node;
