@@ -176,6 +176,15 @@ static sk_node *parse_primary(parser *p, tok **rest, tok *t) {
     return NULL;
   }
   sk_str name = tok_str(p, t);
+  size_t digits = 0;
+  while (digits < name.len && sk_is_digit((unsigned char)name.ptr[digits]))
+    digits++;
+  if (digits == name.len && is_word(p, t + 1, "of")) {
+    sk_diag_error(p->diags, tok_loc(p, t),
+                  "'%.*s of' is not a quantifier: use '1 of', 'any of' or 'all of'",
+                  (int)name.len, name.ptr);
+    return NULL;
+  }
   if (memchr(name.ptr, '*', name.len)) {
     sk_diag_error(p->diags, tok_loc(p, t),
                   "wildcard '*' is only allowed in '1 of' and 'all of' patterns");
