@@ -219,9 +219,37 @@ static sk_loc value_loc(const sk_ynode *n) {
   return l;
 }
 
+/* Where modifier m stands in the key (it must be there). */
+static int written_at(const item *it, modid m) {
+  int i = 0;
+  while (it->m[i] != m)
+    i++;
+  return i;
+}
+
+/* Reports two modifiers that exclude each other at the one written
+ * second: that is where the key goes wrong. */
 static void err_combo(item *it, modid a, modid b) {
+  if (written_at(it, a) < written_at(it, b)) {
+    modid t = a;
+    a = b;
+    b = t;
+  }
   sk_diag_error(it->p->diags, it->has_loc[a], "modifier '%s' cannot be combined with '%s'",
                 mods[a].name, mods[b].name);
+}
+
+/* Of the key's modifiers that satisfy in(), the second written, and the
+ * first in *first; M_COUNT when there are fewer than two. */
+static modid second_in(const item *it, bool (*in)(modid), modid *first) {
+  *first = M_COUNT;
+  for (int i = 0; i < it->nm; i++)
+    if (in(it->m[i])) {
+      if (*first != M_COUNT)
+        return it->m[i];
+      *first = it->m[i];
+    }
+  return M_COUNT;
 }
 
 /* ---- modifier list ---- */
@@ -292,6 +320,8 @@ static int type_modifier(const item *it) {
 
 static bool is_cmp(modid m) { return m == M_LT || m == M_LTE || m == M_GT || m == M_GTE; }
 static bool is_timepart(modid m) { return m >= M_MINUTE && m <= M_YEAR; }
+static bool is_pattern(modid m) { return m == M_CONTAINS || m == M_STARTSWITH || m == M_ENDSWITH; }
+static bool is_utf16(modid m) { return m == M_UTF16LE || m == M_UTF16BE || m == M_UTF16 || m == M_WIDE; }
 
 /* Checks which modifiers may appear together; reports at the offender. */
 static bool check_combination(item *it) {
@@ -343,7 +373,7 @@ static bool check_combination(item *it) {
         }
     }
     /* UTF-16 output is binary: only base64 can make a query string of it. */
-    if (m == M_UTF16LE || m == M_UTF16BE || m == M_UTF16 || m == M_WIDE) {
+    if (is_utf16(m)) {
       bool encoded = false;
       for (int j = i + 1; j < it->nm; j++)
         encoded |= it->m[j] == M_BASE64 || it->m[j] == M_BASE64OFFSET;
@@ -359,29 +389,22 @@ static bool check_combination(item *it) {
     err_combo(it, M_BASE64OFFSET, M_BASE64);
     ok = false;
   }
-  int encodings = it->has[M_UTF16LE] + it->has[M_UTF16BE] + it->has[M_UTF16] + it->has[M_WIDE];
-  if (encodings > 1) {
-    modid second = it->has[M_WIDE] ? M_WIDE : it->has[M_UTF16] ? M_UTF16 : M_UTF16BE;
+  modid first, second;
+  if ((second = second_in(it, is_utf16, &first)) != M_COUNT) {
     sk_diag_error(it->p->diags, it->has_loc[second], "more than one UTF-16 encoding modifier");
     ok = false;
   }
-  int patterns = it->has[M_CONTAINS] + it->has[M_STARTSWITH] + it->has[M_ENDSWITH];
-  if (patterns > 1) {
-    modid second = it->has[M_ENDSWITH] ? M_ENDSWITH : M_STARTSWITH;
-    err_combo(it, second, it->has[M_CONTAINS] ? M_CONTAINS : M_STARTSWITH);
+  if ((second = second_in(it, is_pattern, &first)) != M_COUNT) {
+    err_combo(it, second, first);
     ok = false;
   }
-  int cmps = it->has[M_LT] + it->has[M_LTE] + it->has[M_GT] + it->has[M_GTE];
-  if (cmps > 1 && type >= 0 && is_timepart((modid)type)) {
-    modid second = it->has[M_GTE] ? M_GTE : it->has[M_GT] ? M_GT : M_LTE;
+  if ((second = second_in(it, is_cmp, &first)) != M_COUNT && type >= 0 &&
+      is_timepart((modid)type)) {
     sk_diag_error(it->p->diags, it->has_loc[second], "more than one comparison modifier");
     ok = false;
   }
-  int parts = 0;
-  for (modid m = M_MINUTE; m <= M_YEAR; m++)
-    parts += it->has[m];
-  if (parts > 1) {
-    sk_diag_error(it->p->diags, it->key->loc, "more than one time-part modifier");
+  if ((second = second_in(it, is_timepart, &first)) != M_COUNT) {
+    sk_diag_error(it->p->diags, it->has_loc[second], "more than one time-part modifier");
     ok = false;
   }
   if (it->has[M_EXPAND] && type >= 0 && type != M_FIELDREF) {
