@@ -314,12 +314,35 @@ static bool on_event(builder *b, yaml_event_t *ev) {
     for (size_t i = b->nanchors; i-- > 0;)
       if (strcmp(b->anchors[i].name, name) == 0)
         return add_to_parent(b, b->anchors[i].node, b->anchors[i].weight);
+    for (size_t i = 0; i < b->depth; i++)
+      if (b->stack[i].anchor && strcmp(b->stack[i].anchor, name) == 0) {
+        sk_diag_error(b->diags, loc, "YAML alias '*%s' inside the node its anchor names: "
+                                     "a recursive structure", name);
+        return false;
+      }
     sk_diag_error(b->diags, loc, "unknown YAML anchor '%s'", name);
     return false;
   }
   default:
     return true;
   }
+}
+
+/* A U+FEFF on the line of a parse error, before its column and not the
+ * file's own BOM, is what libyaml tripped on (it says 'did not find
+ * expected key'): moves *l to it. */
+static bool stray_bom(const sk_source *src, sk_loc *l) {
+  sk_str line = sk_source_line(src, l->line);
+  uint32_t col = 1;
+  for (size_t i = 0; i < line.len && col <= l->col; i++) {
+    if ((unsigned char)line.ptr[i] == 0xEF && i + 2 < line.len &&
+        memcmp(line.ptr + i, "\xEF\xBB\xBF", 3) == 0 && line.ptr + i != src->data) {
+      l->col = col;
+      return true;
+    }
+    col += ((unsigned char)line.ptr[i] & 0xC0) != 0x80;
+  }
+  return false;
 }
 
 bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out) {
@@ -343,6 +366,12 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
     yaml_event_t ev;
     if (!yaml_parser_parse(&p, &ev)) {
       sk_loc l = {src, (uint32_t)p.problem_mark.line + 1, (uint32_t)p.problem_mark.column + 1, 1};
+      if (stray_bom(src, &l)) {
+        sk_diag_error(d, l, "byte-order mark (U+FEFF) inside a document: YAML allows one only "
+                            "where a document starts (were files joined?)");
+        ok = false;
+        break;
+      }
       sk_diag_error(d, l, "YAML: %s", p.problem ? p.problem : "syntax error");
       if (p.context) {
         sk_loc c = {src, (uint32_t)p.context_mark.line + 1, (uint32_t)p.context_mark.column + 1, 1};
