@@ -186,11 +186,10 @@ static bool walk(const char *dir, strvec *files, int depth) {
   return ok;
 }
 
-/* A whole file, or NULL; the caller frees it. */
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+/* All of f, up to one byte past SK_MAX_INPUT (the library then refuses
+ * the input as too large without more being read), or NULL on a read
+ * error; the caller frees it. */
+static char *read_all(FILE *f, size_t *len) {
   size_t cap = 65536, n = 0, got;
   char *buf = malloc(cap);
   while (buf && n <= SK_MAX_INPUT && (got = fread(buf + n, 1, cap - n, f)) > 0) {
@@ -202,9 +201,7 @@ static char *read_file(const char *path, size_t *len) {
       buf = bigger;
     }
   }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) { /* the caller reports the file as unreadable */
+  if (!buf || ferror(f)) { /* the caller reports the input as unreadable */
     free(buf);
     return NULL;
   }
@@ -212,21 +209,13 @@ static char *read_file(const char *path, size_t *len) {
   return buf;
 }
 
-static char *read_stdin(size_t *len) {
-  size_t cap = 65536, n = 0;
-  char *buf = malloc(cap);
-  size_t got;
-  while (buf && n <= SK_MAX_INPUT && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-    n += got;
-    if (n == cap)
-      buf = realloc(buf, cap *= 2);
-  }
-  if (!buf || ferror(stdin)) {
-    free(buf);
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
     return NULL;
-  }
-  *len = n;
-  return buf;
+  char *data = read_all(f, len);
+  fclose(f);
+  return data;
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -759,7 +748,10 @@ static int run(cli *c) {
   reason_count *reasons = NULL;
   size_t nreasons = 0;
   /* Correlations may refer to rules in any input: look at every file
-   * first (standard input is seen only once, when it is compiled). */
+   * first (standard input is seen only once, when it is compiled). Files
+   * are read again to compile them rather than kept, so that memory does
+   * not grow with the number of rules; the second read hits the page
+   * cache. */
   for (size_t i = 0; i < files.n; i++) {
     if (strcmp(files.v[i], "-") == 0)
       continue;
@@ -790,7 +782,7 @@ static int run(cli *c) {
     } else {
       bool in = strcmp(files.v[i], "-") == 0;
       size_t len = 0;
-      char *data = in ? read_stdin(&len) : read_file(files.v[i], &len);
+      char *data = in ? read_all(stdin, &len) : read_file(files.v[i], &len);
       if (in && !data) {
         fprintf(stderr, "sigmakql: <stdin>: %s\n", strerror(errno));
         status = 2;
