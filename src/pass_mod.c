@@ -34,7 +34,9 @@ static const struct {
 
 enum {
   SK_MAX_MODIFIERS = 16,
-  SK_MAX_VARIANTS = 4096, /* values one value may expand into */
+  SK_MAX_VARIANTS = 4096,          /* values one value may expand into */
+  SK_MAX_VARIANT_BYTES = 1 << 20,  /* and their text: a 2 KB value with 6 flags
+                                      would otherwise ask for 8 MB of query */
 };
 
 typedef enum vkind { V_STR, V_BIN, V_RE, V_NUM, V_BOOL, V_NULL } vkind;
@@ -589,6 +591,11 @@ static bool windash(item *it, const val *v, vlist *out, sk_loc loc) {
       return false;
     }
   }
+  if (npos && total * (v->len + 2 * npos) > SK_MAX_VARIANT_BYTES) { /* a long dash: 3 bytes */
+    sk_diag_error(it->p->diags, loc, "windash: the %zu variants of this value are more than "
+                  "%d MiB of text", total, SK_MAX_VARIANT_BYTES >> 20);
+    return false;
+  }
   /* The first dash varies slowest, as in a nested loop over positions. */
   for (size_t k = 0; k < total; k++) {
     sk_buf b = SK_BUF_INIT;
@@ -794,6 +801,14 @@ static bool transform(item *it, val v0, const sk_ynode *n, vlist *out) {
                       SK_MAX_VARIANTS);
         return false;
       }
+    }
+    size_t bytes = 0; /* limited when this modifier made more values */
+    for (size_t k = 0; next.n > cur.n && k < next.n; k++)
+      bytes += next.v[k].len;
+    if (bytes > SK_MAX_VARIANT_BYTES) {
+      sk_diag_error(it->p->diags, value_loc(n), "value expands to more than %d MiB of text",
+                    SK_MAX_VARIANT_BYTES >> 20);
+      return false;
     }
     cur = next;
   }

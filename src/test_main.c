@@ -311,6 +311,35 @@ static void test_multi(void) {
     sk_ctx_free(ctxs[i]);
 }
 
+/* A value's variants are limited to 1 MiB of text when a modifier
+ * multiplies them (base64offset: three); one long value is not. */
+static void test_variant_bytes(void) {
+  static const char head[] = "title: t\nlogsource: {category: process_creation, product: windows}\n"
+                             "detection:\n  s:\n    CommandLine|base64offset|contains: '";
+  static const char tail[] = "'\n  condition: s\n";
+  static const size_t sizes[] = {100000, 400000};
+  char *err = NULL;
+  sk_ctx *ctx = sk_ctx_new(&(sk_options){.target = "asim", .format = "kql"}, &err);
+  OK(ctx != NULL, "sk_ctx_new: %s", err ? err : "");
+  for (size_t k = 0; ctx && k < 2; k++) {
+    size_t n = sizes[k], len = sizeof head - 1 + n + sizeof tail - 1;
+    char *rule = malloc(len);
+    if (!rule)
+      abort();
+    memcpy(rule, head, sizeof head - 1);
+    memset(rule + sizeof head - 1, 'x', n);
+    memcpy(rule + sizeof head - 1 + n, tail, sizeof tail - 1);
+    sk_result res;
+    int rc = sk_compile_mem(ctx, "v.yml", rule, len, &res);
+    bool refused = strstr(res.diagnostics, "value expands to more than 1 MiB of text") != NULL;
+    OK(rc == (k == 1) && refused == (k == 1), "%zu bytes: status %d, diagnostics [%.200s]", n,
+       rc, res.diagnostics);
+    sk_result_free(&res);
+    free(rule);
+  }
+  sk_ctx_free(ctx);
+}
+
 int main(void) {
   test_arena();
   test_buf();
@@ -321,6 +350,7 @@ int main(void) {
   test_distance();
   test_data();
   test_multi();
+  test_variant_bytes();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
