@@ -35,8 +35,8 @@ static const struct {
 enum {
   SK_MAX_MODIFIERS = 16,
   SK_MAX_VARIANTS = 4096,          /* values one value may expand into */
-  SK_MAX_VARIANT_BYTES = 1 << 20,  /* and their text: a 2 KB value with 6 flags
-                                      would otherwise ask for 8 MB of query */
+  SK_MAX_VARIANT_BYTES = 1 << 20,  /* and their text: a 1.4 KB value with five
+                                      flags asked windash for 5.6 MB of query */
 };
 
 typedef enum vkind { V_STR, V_BIN, V_RE, V_NUM, V_BOOL, V_NULL } vkind;
