@@ -8,6 +8,7 @@
 
 #include "arena.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <utf8proc.h>
 
@@ -18,6 +19,16 @@ static const char *const keywords[] = {
 #include "kql_keywords.def"
 #undef KW
 };
+
+/* The bytes keywords start with. Column names mostly start with a capital
+ * letter, which no keyword does, so most names skip the search. */
+static bool kw_first[256];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static void index_keywords(void) {
+  for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
+    kw_first[(unsigned char)keywords[i][0]] = true;
+}
 
 static int cmp_kw(const void *key, const void *elem) {
   const sk_str *k = key;
@@ -32,6 +43,9 @@ bool sk_kql_ident_ok(sk_str name) {
       return false;
   if (sk_str_eqc(name, "true") || sk_str_eqc(name, "false"))
     return false;
+  pthread_once(&kw_once, index_keywords);
+  if (!kw_first[(unsigned char)name.ptr[0]])
+    return true;
   return !bsearch(&name, keywords, sizeof keywords / sizeof *keywords, sizeof *keywords, cmp_kw);
 }
 
