@@ -17,6 +17,8 @@ typedef struct sk_arena {
 
 /* Returns zeroed memory aligned for any object, owned by the arena. */
 void *sk_arena_alloc(sk_arena *a, size_t size);
+/* As sk_arena_alloc, but the memory is not zeroed (for text). */
+void *sk_arena_bytes(sk_arena *a, size_t size);
 /* As sk_arena_alloc for n objects of size bytes; aborts on overflow. */
 void *sk_arena_array(sk_arena *a, size_t n, size_t size);
 /* Copies s[0..n) and appends a NUL. */

@@ -183,24 +183,33 @@ static bool is_yaml_float(sk_str s) {
 
 /* ---- Sigma strings ---- */
 
-/* Parses Sigma's escapes: "\*", "\?" and "\\" make the next character
- * literal; any other backslash is itself. Unescaped * and ? become
- * wildcards. With expand, "\%" is a literal percent too. */
-static void parse_sigma_string(sk_buf *b, sk_str s, bool expand) {
+/* Parses Sigma's escapes into dst (room for s.len bytes): "\*", "\?" and
+ * "\\" make the next character literal; any other backslash is itself.
+ * Unescaped * and ? become wildcards. With expand, "\%" is a literal percent
+ * too. Returns the length written. */
+static size_t unescape_sigma(char *dst, sk_str s, bool expand) {
+  char *p = dst;
   for (size_t i = 0; i < s.len; i++) {
     char c = s.ptr[i];
     if (c == '\\' && i + 1 < s.len &&
         (s.ptr[i + 1] == '*' || s.ptr[i + 1] == '?' || s.ptr[i + 1] == '\\' ||
          (expand && s.ptr[i + 1] == '%'))) {
-      sk_buf_putc(b, s.ptr[++i]);
+      *p++ = s.ptr[++i];
     } else if (c == '*') {
-      sk_buf_putc(b, SK_WILD_STAR);
+      *p++ = SK_WILD_STAR;
     } else if (c == '?') {
-      sk_buf_putc(b, SK_WILD_ONE);
+      *p++ = SK_WILD_ONE;
     } else {
-      sk_buf_putc(b, c);
+      *p++ = c;
     }
   }
+  return (size_t)(p - dst); /* never more than s.len */
+}
+
+static void parse_sigma_string(sk_buf *b, sk_str s, bool expand) {
+  sk_buf_grow(b, s.len);
+  b->len += unescape_sigma(b->ptr + b->len, s, expand);
+  b->ptr[b->len] = '\0';
 }
 
 static bool has_wildcard(const val *v) {
@@ -474,10 +483,10 @@ static bool typed_value(item *it, const sk_ynode *n, bool raw, val *out) {
     *out = arena_val(a, V_STR, s.ptr, s.len);
     return true;
   }
-  sk_buf b2 = SK_BUF_INIT;
-  parse_sigma_string(&b2, s, it->has[M_EXPAND]);
-  *out = arena_val(a, V_STR, b2.ptr ? b2.ptr : "", b2.len);
-  sk_buf_free(&b2);
+  char *text = sk_arena_bytes(a, s.len + 1);
+  size_t len = unescape_sigma(text, s, it->has[M_EXPAND]);
+  text[len] = '\0';
+  *out = (val){.kind = V_STR, .s = text, .len = len};
   return true;
 }
 
