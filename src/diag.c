@@ -49,6 +49,14 @@ static bool unsafe(utf8proc_int32_t cp) {
 static char *clean_copy(const char *s, size_t n, bool line) {
   sk_buf b = SK_BUF_INIT;
   for (size_t i = 0; i < n;) {
+    size_t j = i; /* printable ASCII needs no decoding */
+    while (j < n && s[j] >= 0x20 && s[j] < 0x7F)
+      j++;
+    if (j > i) {
+      sk_buf_put(&b, s + i, j - i);
+      i = j;
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t k =
         utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
