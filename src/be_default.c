@@ -108,40 +108,37 @@ typedef struct mapper {
   sk_pass *p;
   const source *src; /* NULL: a table named by a pipeline, fields as written */
   const sk_schema *schema;
-  const field_row *const *rows; /* the rows of src's field map, in order */
+  const sk_column *cols; /* the columns of src's table */
+  size_t ncols;
+  const field_row *const *rows;  /* the rows of src's field map, in order */
+  const field_row *const *named; /* the same rows sorted by Sigma field */
   size_t nrows;
+  const field_row *fallback;
+  const prefix_row *const *prefixes; /* the value prefixes src's map rewrites */
+  size_t nprefixes;
   absent first_absent; /* the first test dropped in the current detection */
   bool any_absent;
 } mapper;
 
-/* A field some other map of the same schema set knows: a known Sigma field
- * that this source simply lacks. */
-static bool known_elsewhere(const source *src, sk_str f) {
-  for (size_t i = 0; i < COUNT(fields); i++) {
-    const field_row *fr = &fields[i];
-    if (fr->kind == F_FALLBACK || !sk_str_eqc(f, fr->sigma))
-      continue;
-    if (fr->kind == F_ABSENT && strcmp(fr->fields, src->fields) == 0)
-      return true;
-    for (size_t s = 0; s < COUNT(sources); s++)
-      if (strcmp(sources[s].fields, fr->fields) == 0 &&
-          strcmp(sources[s].columns, src->columns) == 0)
-        return true;
-  }
-  return false;
-}
-
-/* Resolves a Sigma field to its column alternatives (arena strings);
- * 0 when the source lacks it, -1 when it is unknown. */
 /* The rows of each field map, grouped once per process: a rule's lookups
- * then scan its map's few dozen rows, not the thousand of every target. */
-static const field_row *grouped[COUNT(fields)];
+ * then see its map's rows only, not the thousand of every target. Each map
+ * has its rows twice: in file order (grouped), and sorted by Sigma field
+ * with file order kept among equal names (named), for binary search. */
+static const field_row *grouped[COUNT(fields)], *named[COUNT(fields)];
+static const field_row *all_named[COUNT(fields)]; /* every row, sorted likewise */
 static struct {
   const char *name;
   uint32_t first, n;
+  const field_row *fallback; /* the map's first FALLBACK row, if any */
 } maps[COUNT(fields)];
 static size_t nmaps;
 static pthread_once_t grouped_once = PTHREAD_ONCE_INIT;
+
+static int cmp_named(const void *a, const void *b) {
+  const field_row *x = *(const field_row *const *)a, *y = *(const field_row *const *)b;
+  int r = strcmp(x->sigma ? x->sigma : "", y->sigma ? y->sigma : "");
+  return r ? r : (x > y) - (x < y); /* rows are in file order in fields[] */
+}
 
 static void group_rows(void) {
   size_t at = 0;
@@ -154,11 +151,20 @@ static void group_rows(void) {
     maps[nmaps].name = fields[i].fields;
     maps[nmaps].first = (uint32_t)at;
     for (size_t j = i; j < COUNT(fields); j++)
-      if (strcmp(fields[j].fields, fields[i].fields) == 0)
+      if (strcmp(fields[j].fields, fields[i].fields) == 0) {
+        if (fields[j].kind == F_FALLBACK && !maps[nmaps].fallback)
+          maps[nmaps].fallback = &fields[j];
         grouped[at++] = &fields[j];
+      }
     maps[nmaps].n = (uint32_t)(at - maps[nmaps].first);
+    memcpy(&named[maps[nmaps].first], &grouped[maps[nmaps].first],
+           maps[nmaps].n * sizeof *named);
+    qsort(&named[maps[nmaps].first], maps[nmaps].n, sizeof *named, cmp_named);
     nmaps++;
   }
+  for (size_t i = 0; i < COUNT(fields); i++)
+    all_named[i] = &fields[i];
+  qsort(all_named, COUNT(fields), sizeof *all_named, cmp_named);
 }
 
 static void collect_rows(mapper *mp) {
@@ -166,9 +172,58 @@ static void collect_rows(mapper *mp) {
   for (size_t m = 0; m < nmaps; m++)
     if (strcmp(maps[m].name, mp->src->fields) == 0) {
       mp->rows = &grouped[maps[m].first];
+      mp->named = &named[maps[m].first];
       mp->nrows = maps[m].n;
-      return;
+      mp->fallback = maps[m].fallback;
+      break;
     }
+  size_t n = 0;
+  for (size_t i = 0; prefixes[i].fields; i++)
+    n += strcmp(prefixes[i].fields, mp->src->fields) == 0;
+  if (!n)
+    return;
+  const prefix_row **mine = sk_arena_array(mp->p->arena, n, sizeof *mine);
+  for (size_t i = 0; prefixes[i].fields; i++)
+    if (strcmp(prefixes[i].fields, mp->src->fields) == 0)
+      mine[mp->nprefixes++] = &prefixes[i];
+  mp->prefixes = mine;
+}
+
+/* The rows of a sorted array (named, all_named) for one Sigma field, in
+ * file order: *first and the count. */
+static size_t rows_named(const field_row *const *rows, size_t n, sk_str field,
+                         const field_row *const **first) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const char *name = rows[mid]->sigma;
+    if (sk_str_cmp(sk_str_c(name ? name : ""), field) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t end = lo;
+  while (end < n && rows[end]->sigma && sk_str_eqc(field, rows[end]->sigma))
+    end++;
+  *first = rows + lo;
+  return end - lo;
+}
+
+/* A field some other map of the same schema set knows: a known Sigma field
+ * that this source simply lacks. */
+static bool known_elsewhere(const source *src, sk_str f) {
+  const field_row *const *rows;
+  size_t n = rows_named(all_named, COUNT(all_named), f, &rows);
+  for (size_t i = 0; i < n; i++) {
+    const field_row *fr = rows[i];
+    if (fr->kind == F_ABSENT && strcmp(fr->fields, src->fields) == 0)
+      return true;
+    for (size_t s = 0; s < COUNT(sources); s++)
+      if (strcmp(sources[s].fields, fr->fields) == 0 &&
+          strcmp(sources[s].columns, src->columns) == 0)
+        return true;
+  }
+  return false;
 }
 
 /* A FALLBACK pattern with its "%s" replaced by the field's name, written
@@ -185,28 +240,30 @@ static const char *fill_fallback(sk_arena *a, const char *pat, sk_str field) {
   return s;
 }
 
+/* Resolves a Sigma field to its column alternatives (arena strings);
+ * 0 when the source lacks it, -1 when it is unknown. */
 static int columns_of(mapper *mp, sk_str field, const char **out, int max) {
   const source *src = mp->src;
+  const field_row *const *rows;
+  size_t nrows = rows_named(mp->named, mp->nrows, field, &rows);
   int n = 0;
-  for (size_t i = 0; i < mp->nrows && n < max; i++)
-    if (mp->rows[i]->kind == F_FIELD && sk_str_eqc(field, mp->rows[i]->sigma))
-      out[n++] = mp->rows[i]->expr;
+  for (size_t i = 0; i < nrows && n < max; i++)
+    if (rows[i]->kind == F_FIELD)
+      out[n++] = rows[i]->expr;
   if (n)
     return n;
-  for (size_t i = 0; i < mp->nrows; i++)
-    if (mp->rows[i]->kind == F_ABSENT && sk_str_eqc(field, mp->rows[i]->sigma))
+  for (size_t i = 0; i < nrows; i++)
+    if (rows[i]->kind == F_ABSENT)
       return 0;
-  const sk_column *c = sk_schema_find(mp->schema, src->table, field);
+  const sk_column *c = sk_schema_column(mp->cols, mp->ncols, field);
   if (c) {
     out[0] = c->name;
     return 1;
   }
-  if (sk_str_is_ident(field))
-    for (size_t i = 0; i < mp->nrows; i++)
-      if (mp->rows[i]->kind == F_FALLBACK) {
-        out[0] = fill_fallback(mp->p->arena, mp->rows[i]->expr, field);
-        return 1;
-      }
+  if (sk_str_is_ident(field) && mp->fallback) {
+    out[0] = fill_fallback(mp->p->arena, mp->fallback->expr, field);
+    return 1;
+  }
   return known_elsewhere(src, field) ? 0 : -1;
 }
 
@@ -215,8 +272,8 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
   const char *best[3] = {0};
   size_t dist[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX};
   size_t limit = m->field.len / 3 + 2;
-  const sk_column *cols;
-  size_t ncols = sk_schema_table(mp->schema, mp->src->table, &cols);
+  const sk_column *cols = mp->cols;
+  size_t ncols = mp->ncols;
   for (size_t i = 0; i < mp->nrows + ncols; i++) {
     const char *cand;
     if (i < mp->nrows) {
@@ -252,12 +309,12 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
 }
 
 /* Rewrites a value prefix the data normalizes (after leading '*'s). */
-static void rewrite_prefix(sk_arena *a, const char *map, sk_match *m) {
+static void rewrite_prefix(sk_arena *a, const mapper *mp, sk_match *m) {
   if (m->op != SK_MOP_STR)
     return;
-  for (size_t i = 0; prefixes[i].fields; i++) {
-    const prefix_row *pr = &prefixes[i];
-    if (!sk_str_eqc(m->field, pr->sigma) || strcmp(pr->fields, map) != 0)
+  for (size_t i = 0; i < mp->nprefixes; i++) {
+    const prefix_row *pr = mp->prefixes[i];
+    if (!sk_str_eqc(m->field, pr->sigma))
       continue;
     size_t lead = 0;
     while (lead < m->value.len && m->value.ptr[lead] == SK_WILD_STAR)
@@ -280,7 +337,7 @@ static void set_column(mapper *mp, sk_match *m, const char *expr) {
   m->column = sk_str_c(expr);
   m->column_is_expr = !sk_kql_ident_ok(m->column);
   const sk_column *c =
-      m->column_is_expr ? NULL : sk_schema_find(mp->schema, mp->src->table, m->column);
+      m->column_is_expr ? NULL : sk_schema_column(mp->cols, mp->ncols, m->column);
   m->type = c ? c->type : SK_TY_STRING;
 }
 
@@ -332,7 +389,7 @@ static sk_node *map_match(void *ctx, sk_node *n) {
   for (int i = 0; i < nc; i++) {
     sk_node *k = sk_match_copy(p->arena, n);
     set_column(mp, k->as.match, cols[i]);
-    rewrite_prefix(p->arena, mp->src->fields, k->as.match);
+    rewrite_prefix(p->arena, mp, k->as.match);
     if (ref)
       k->as.match->value = sk_str_c(ref);
     if (!or)
@@ -387,8 +444,10 @@ static bool build(const char *target, sk_pass *p, const sk_rule *r, sk_parts *ou
                     src->head);
   mapper *mp = SK_NEW(p->arena, mapper);
   *mp = (mapper){.p = p, .src = r->query_table.len ? NULL : src, .schema = sk_schema_set(src->columns)};
-  if (mp->src)
+  if (mp->src) {
     collect_rows(mp);
+    mp->ncols = sk_schema_table(mp->schema, src->table, &mp->cols);
+  }
   /* Map each detection once; then resolve the condition over the result. */
   sk_detection *dets = sk_arena_array(p->arena, r->ndets + 1, sizeof *dets);
   absent first = {0};

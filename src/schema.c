@@ -84,9 +84,14 @@ size_t sk_schema_table(const sk_schema *s, const char *table, const sk_column **
     else
       hi = mid;
   }
-  size_t end = lo;
-  while (end < s->n && strcmp(s->cols[end].table, table) == 0)
-    end++;
+  size_t end = s->n;
+  for (size_t l = lo; l < end;) { /* first row whose table is > table */
+    size_t mid = l + (end - l) / 2;
+    if (strcmp(s->cols[mid].table, table) <= 0)
+      l = mid + 1;
+    else
+      end = mid;
+  }
   *first = s->cols + lo;
   return end - lo;
 }
@@ -99,4 +104,19 @@ const char *sk_type_name(sk_type t) {
   static const char *const names[] = {"string", "int",     "long", "real",     "bool",
                                       "datetime", "dynamic", "guid", "timespan", "decimal"};
   return names[t];
+}
+
+const sk_column *sk_schema_column(const sk_column *cols, size_t n, sk_str column) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int r = sk_str_cmp(column, sk_str_c(cols[mid].name));
+    if (r == 0)
+      return &cols[mid];
+    if (r < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
 }

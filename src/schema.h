@@ -47,6 +47,8 @@ const sk_schema *sk_schema_set(const char *name);
 const sk_column *sk_schema_find(const sk_schema *s, const char *table, sk_str column);
 /* The columns of one table: *first and the count. */
 size_t sk_schema_table(const sk_schema *s, const char *table, const sk_column **first);
+/* sk_schema_find within the n columns of one table that sk_schema_table gave. */
+const sk_column *sk_schema_column(const sk_column *cols, size_t n, sk_str column);
 bool sk_type_is_numeric(sk_type t);
 const char *sk_type_name(sk_type t);
 
