@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "implied.h"
 #include "kql.h"
 #include "pass_map.h"
 #include "schema.h"
@@ -19,7 +20,9 @@ typedef struct source {
 } source;
 
 typedef struct route {
-  const char *target, *category, *product, *service, *source, *filter;
+  const char *target, *category, *product, *service;
+  const char *events; /* ROUTE_EVENTS: the EventID values the rule must require; "" for any */
+  const char *source, *filter;
 } route;
 
 typedef struct field_row {
@@ -33,6 +36,7 @@ typedef struct prefix_row {
 
 #define SOURCE(n, h, f, c, t, m) {n, h, f, c, t, m},
 #define ROUTE(tg, c, p, s, src, flt)
+#define ROUTE_EVENTS(tg, c, p, s, ev, src, flt)
 static const source sources[] = {
 #include "asim_sources.def"
 #include "native_sources.def"
@@ -40,9 +44,11 @@ static const source sources[] = {
 };
 #undef SOURCE
 #undef ROUTE
+#undef ROUTE_EVENTS
 
 #define SOURCE(n, h, f, c, t, m)
-#define ROUTE(tg, c, p, s, src, flt) {tg, c, p, s, src, flt},
+#define ROUTE(tg, c, p, s, src, flt) {tg, c, p, s, "", src, flt},
+#define ROUTE_EVENTS(tg, c, p, s, ev, src, flt) {tg, c, p, s, ev, src, flt},
 static const route routes[] = {
 #include "asim_sources.def"
 #include "native_sources.def"
@@ -50,6 +56,7 @@ static const route routes[] = {
 };
 #undef SOURCE
 #undef ROUTE
+#undef ROUTE_EVENTS
 
 #define FIELD(m, f, e, note) {F_FIELD, m, f, e},
 #define FALLBACK(m, pattern, note) {F_FALLBACK, m, NULL, pattern},
@@ -89,11 +96,24 @@ static bool key_matches(const char *want, const sk_field *have) {
   return have->present && sk_str_eqic(have->str, want);
 }
 
+/* The first route whose log source matches; a ROUTE_EVENTS row also needs
+ * the rule to require event ids of its list (worked out once, and only
+ * for a rule that reaches such a row). */
 static const route *find_route(const char *target, const sk_rule *r) {
+  sk_implied ids = {.known = false};
+  bool have_ids = false;
   for (size_t i = 0; i < COUNT(routes); i++) {
     const route *rt = &routes[i];
-    if (strcmp(rt->target, target) == 0 && key_matches(rt->category, &r->category) &&
-        key_matches(rt->product, &r->product) && key_matches(rt->service, &r->service))
+    if (strcmp(rt->target, target) != 0 || !key_matches(rt->category, &r->category) ||
+        !key_matches(rt->product, &r->product) || !key_matches(rt->service, &r->service))
+      continue;
+    if (!rt->events[0])
+      return rt;
+    if (!have_ids) {
+      ids = sk_implied_values(r->conds, r->nconds, SK_STR_LIT("EventID"));
+      have_ids = true;
+    }
+    if (sk_implied_within(&ids, rt->events))
       return rt;
   }
   return NULL;
@@ -118,6 +138,9 @@ typedef struct mapper {
   size_t nprefixes;
   absent first_absent; /* the first test dropped in the current detection */
   bool any_absent;
+  bool any_const; /* some test was decided by a field constant on the source */
+  absent first_false; /* the first such test that was false */
+  sk_str false_value; /* the constant it was tested against */
 } mapper;
 
 /* The rows of each field map, grouped once per process: a rule's lookups
@@ -333,6 +356,16 @@ static void rewrite_prefix(sk_arena *a, const mapper *mp, sk_match *m) {
   }
 }
 
+/* The text of a FIELD expression that is a plain "..." literal with no
+ * escapes, the value of a field constant on its source; else {NULL, 0}. */
+static sk_str string_literal(const char *expr) {
+  size_t n = strlen(expr);
+  if (n < 2 || expr[0] != '"' || expr[n - 1] != '"' || memchr(expr + 1, '"', n - 2) ||
+      memchr(expr + 1, '\\', n - 2))
+    return (sk_str){NULL, 0};
+  return (sk_str){expr + 1, n - 2};
+}
+
 static void set_column(mapper *mp, sk_match *m, const char *expr) {
   m->column = sk_str_c(expr);
   m->column_is_expr = !sk_kql_ident_ok(m->column);
@@ -387,9 +420,21 @@ static sk_node *map_match(void *ctx, sk_node *n) {
   }
   sk_node *or = nc > 1 ? sk_node_list(p->arena, SK_N_OR, n->loc, (uint32_t)nc) : NULL;
   for (int i = 0; i < nc; i++) {
-    sk_node *k = sk_match_copy(p->arena, n);
-    set_column(mp, k->as.match, cols[i]);
-    rewrite_prefix(p->arena, mp, k->as.match);
+    sk_str lit = string_literal(cols[i]);
+    int known = lit.ptr && !ref ? sk_match_const(m, lit) : -1;
+    sk_node *k;
+    if (known >= 0) { /* a field every event of the source has the same value of */
+      mp->any_const = true;
+      if (!known && !mp->first_false.field.len) {
+        mp->first_false = (absent){m->field_loc, m->field};
+        mp->false_value = lit;
+      }
+      k = sk_node_new(p->arena, known ? SK_N_TRUE : SK_N_FALSE, n->loc);
+    } else {
+      k = sk_match_copy(p->arena, n);
+      set_column(mp, k->as.match, cols[i]);
+      rewrite_prefix(p->arena, mp, k->as.match);
+    }
     if (ref)
       k->as.match->value = sk_str_c(ref);
     if (!or)
@@ -413,6 +458,26 @@ static void no_route(sk_pass *p, const sk_rule *r, const char *target) {
                     keys[i]->str.ptr);
   sk_diag_error(p->diags, at, "no %s table for log source (%s)", target,
                 ls.len ? ls.ptr : "none given");
+  /* Routes of this log source that the rule's event ids did not reach. */
+  sk_buf ids = SK_BUF_INIT;
+  for (size_t i = 0; i < COUNT(routes); i++) {
+    const route *rt = &routes[i];
+    if (rt->events[0] && strcmp(rt->target, target) == 0 &&
+        key_matches(rt->category, &r->category) && key_matches(rt->product, &r->product) &&
+        key_matches(rt->service, &r->service)) {
+      if (ids.len)
+        sk_buf_puts(&ids, ", ");
+      for (const char *e = rt->events; *e; e++) /* "4624 4625" as "4624, 4625" */
+        if (*e == ' ')
+          sk_buf_puts(&ids, ", ");
+        else
+          sk_buf_putc(&ids, *e);
+    }
+  }
+  if (ids.len)
+    sk_diag_note(p->diags, at, "%s reads this log source only for rules whose condition requires "
+                 "EventID %s", target, ids.ptr);
+  sk_buf_free(&ids);
   sk_buf_free(&ls);
 }
 
@@ -423,7 +488,7 @@ static const source *pipeline_table(sk_arena *a, const sk_rule *r, route *rt) {
   src->name = src->head;
   src->family = "table set by a pipeline";
   src->columns = src->table = src->fields = "";
-  *rt = (route){"", "", "", "", src->name, ""};
+  *rt = (route){"", "", "", "", "", src->name, ""};
   return src;
 }
 
@@ -484,22 +549,36 @@ static bool build(const char *target, sk_pass *p, const sk_rule *r, sk_parts *ou
   for (uint32_t i = 0; i < r->nconds; i++)
     all->kids[i] = sk_cond_resolve(p->arena, p->diags, r->cond_raw[i], dets, r->ndets, false);
   sk_node *tree = sk_fold(p->arena, all);
-  if (tree->kind == SK_N_FALSE) {
+  /* Without a dropped test, a constant outcome comes from fields every row
+   * of the source has the same value of ("EventID: 7045" where every row is
+   * a service installation). */
+  if (tree->kind == SK_N_FALSE && (first.field.len || !mp->any_const)) {
     sk_loc at = first.field.len ? first.loc : r->cond_loc;
     sk_diag_error(p->diags, at, "rule can never match on %s: it has no column for '%.*s'",
                   src->head, (int)first.field.len, first.field.ptr);
     return false;
   }
-  if (tree->kind == SK_N_TRUE) {
+  if (tree->kind == SK_N_FALSE) {
+    sk_diag_error(p->diags, mp->first_false.loc,
+                  "rule can never match on %s: every event there has %.*s '%.*s'", src->head,
+                  (int)mp->first_false.field.len, mp->first_false.field.ptr,
+                  (int)mp->false_value.len, mp->false_value.ptr);
+    return false;
+  }
+  if (tree->kind == SK_N_TRUE && (first.field.len || !mp->any_const)) {
     sk_diag_error(p->diags, r->cond_loc,
                   "rule would match every event of %s once untranslatable tests are dropped",
                   src->head);
     return false;
   }
-  sk_buf q = SK_BUF_INIT;
-  sk_kql_render(&q, tree);
-  out->where = sk_arena_strndup(p->arena, q.ptr, q.len);
-  sk_buf_free(&q);
+  if (tree->kind == SK_N_TRUE) {
+    out->where = "true"; /* every event the route keeps */
+  } else {
+    sk_buf q = SK_BUF_INIT;
+    sk_kql_render(&q, tree);
+    out->where = sk_arena_strndup(p->arena, q.ptr, q.len);
+    sk_buf_free(&q);
+  }
   out->head = src->head;
   out->filter = rt->filter;
   out->family = src->family;
@@ -719,10 +798,11 @@ bool sk_default_list(sk_buf *out, const char *what, const char *target, const ch
       if (strcmp(rt->target, target) != 0)
         continue;
       const source *src = find_source(rt->source);
-      sk_buf_printf(out, "product=%s category=%s service=%s\t%s%s%s\n",
+      sk_buf_printf(out, "product=%s category=%s service=%s%s%s\t%s%s%s\n",
                     rt->product[0] ? rt->product : "*", rt->category[0] ? rt->category : "*",
-                    rt->service[0] ? rt->service : "*", src ? src->head : rt->source,
-                    rt->filter[0] ? " | where " : "", rt->filter);
+                    rt->service[0] ? rt->service : "*", rt->events[0] ? " EventID=" : "",
+                    rt->events, src ? src->head : rt->source, rt->filter[0] ? " | where " : "",
+                    rt->filter);
     }
     return true;
   }

@@ -1,11 +1,65 @@
 /* pass_map.c - see pass_map.h. */
 #include "pass_map.h"
 
+#include <stdint.h>
+
 sk_node *sk_match_copy(sk_arena *a, const sk_node *m) {
   sk_node *n = sk_node_new(a, SK_N_MATCH, m->loc);
   n->as.match = SK_NEW(a, sk_match);
   *n->as.match = *m->as.match;
   return n;
+}
+
+/* Does pattern p (SK_WILD_* bytes for '*' and '?') match all of s? The
+ * last star is retried one byte further on each mismatch. */
+static bool wild_match(sk_str p, sk_str s, bool cased) {
+  size_t i = 0, j = 0, star = SIZE_MAX, from = 0;
+  while (j < s.len) {
+    if (i < p.len && p.ptr[i] == SK_WILD_STAR) {
+      star = i++;
+      from = j;
+    } else if (i < p.len && (p.ptr[i] == SK_WILD_ONE ||
+                             (cased ? p.ptr[i] == s.ptr[j]
+                                    : sk_lower((unsigned char)p.ptr[i]) ==
+                                          sk_lower((unsigned char)s.ptr[j])))) {
+      i++, j++;
+    } else if (star != SIZE_MAX) {
+      i = star + 1;
+      j = ++from;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.len && p.ptr[i] == SK_WILD_STAR)
+    i++;
+  return i == p.len;
+}
+
+/* A decimal integer without leading zeros, for comparing numbers as text. */
+static sk_str digits(sk_str s) {
+  for (size_t i = 0; i < s.len; i++)
+    if (!sk_is_digit((unsigned char)s.ptr[i]))
+      return (sk_str){NULL, 0};
+  while (s.len > 1 && s.ptr[0] == '0')
+    s.ptr++, s.len--;
+  return s;
+}
+
+int sk_match_const(const sk_match *m, sk_str v) {
+  switch (m->op) {
+  case SK_MOP_STR:
+    return wild_match(m->value, v, m->flags & SK_MF_CASED);
+  case SK_MOP_NUM: {
+    sk_str a = digits(m->value), b = digits(v);
+    return a.ptr && b.ptr ? sk_str_eq(a, b) : -1;
+  }
+  case SK_MOP_NULL:
+    return v.len == 0;
+  case SK_MOP_EXISTS:
+    return m->bval;
+  default:
+    return -1;
+  }
 }
 
 sk_node *sk_map_tree(sk_arena *a, sk_node *tree, sk_map_fn fn, void *ctx) {

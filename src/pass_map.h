@@ -19,6 +19,12 @@ sk_node *sk_map_tree(sk_arena *a, sk_node *tree, sk_map_fn fn, void *ctx);
  * with no constants. */
 sk_node *sk_fold(sk_arena *a, sk_node *n);
 
+/* The outcome of test m on a field whose value is the constant text v in
+ * every event of a table (a route's filter guarantees it: the event id of
+ * the one event a table holds): 1 true, 0 false, -1 when only the query
+ * can tell (regular expressions, networks, comparisons, ...). */
+int sk_match_const(const sk_match *m, sk_str v);
+
 /* A MATCH node copying m, to be given a column. */
 sk_node *sk_match_copy(sk_arena *a, const sk_node *m);
 

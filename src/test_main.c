@@ -7,7 +7,9 @@
 
 #include "backend.h"
 #include "cond.h"
+#include "implied.h"
 #include "kql.h"
+#include "pass_map.h"
 #include "sigmakql.h"
 #include "yaml.h"
 
@@ -340,6 +342,81 @@ static void test_variant_bytes(void) {
   sk_ctx_free(ctx);
 }
 
+/* A MATCH node testing field with a number or a string pattern. */
+static sk_node *test_match(sk_arena *a, const char *field, sk_mop op, const char *value) {
+  sk_node *n = sk_node_new(a, SK_N_MATCH, (sk_loc){0});
+  n->as.match = SK_NEW(a, sk_match);
+  *n->as.match = (sk_match){.field = sk_str_c(field), .op = op, .value = sk_str_c(value)};
+  return n;
+}
+
+static sk_node *test_list(sk_arena *a, sk_node_kind kind, sk_node *x, sk_node *y) {
+  sk_node *n = sk_node_list(a, kind, (sk_loc){0}, 2);
+  n->kids[0] = x, n->kids[1] = y;
+  return n;
+}
+
+static void test_implied(void) {
+  sk_arena a = {0};
+  sk_str ev = SK_STR_LIT("EventID");
+  sk_node *e7045 = test_match(&a, "EventID", SK_MOP_NUM, "7045");
+  sk_node *e4697 = test_match(&a, "EventID", SK_MOP_STR, "4697");
+  sk_node *name = test_match(&a, "ServiceName", SK_MOP_STR, "x");
+  sk_node *c[1] = {test_list(&a, SK_N_AND, e7045, name)};
+  sk_implied s = sk_implied_values(c, 1, ev);
+  OK(s.known && s.n == 1 && sk_str_eqc(s.v[0], "7045"), "an ANDed test pins the id");
+  OK(sk_implied_within(&s, "7045"), "7045 within \"7045\"");
+  OK(!sk_implied_within(&s, "4697 70450"), "whole words only");
+  c[0] = test_list(&a, SK_N_OR, e7045, e4697);
+  s = sk_implied_values(c, 1, ev);
+  OK(s.known && s.n == 2 && sk_implied_within(&s, "4697 7045"), "OR: the union");
+  OK(!sk_implied_within(&s, "7045"), "OR: one id is not enough");
+  c[0] = test_list(&a, SK_N_OR, e7045, name);
+  OK(!sk_implied_values(c, 1, ev).known, "a branch without the id leaves it open");
+  c[0] = sk_node_not(&a, e7045);
+  OK(!sk_implied_values(c, 1, ev).known, "a negated id pins nothing");
+  c[0] = test_list(&a, SK_N_AND, e7045, e4697);
+  s = sk_implied_values(c, 1, ev);
+  OK(s.known && s.n == 0 && !sk_implied_within(&s, "7045 4697"), "contradiction: no route");
+  c[0] = test_list(&a, SK_N_AND, test_match(&a, "EventID", SK_MOP_STR, "70\xff"), name);
+  OK(!sk_implied_values(c, 1, ev).known, "a wildcard value pins nothing");
+  sk_node *conds[2] = {e7045, e4697}; /* a condition list: either */
+  OK(sk_implied_within((s = sk_implied_values(conds, 2, ev), &s), "7045 4697"), "condition list");
+  sk_arena_free(&a);
+}
+
+static void test_match_const(void) {
+  sk_arena a = {0};
+  struct {
+    sk_mop op;
+    const char *value, *constant;
+    int want;
+  } cases[] = {
+      {SK_MOP_NUM, "7045", "7045", 1},
+      {SK_MOP_NUM, "07045", "7045", 1},
+      {SK_MOP_NUM, "4697", "7045", 0},
+      {SK_MOP_NUM, "1e3", "1000", -1},
+      {SK_MOP_STR, "service control manager", "Service Control Manager", 1},
+      {SK_MOP_STR, "\xff" "Control\xff", "Service Control Manager", 1},
+      {SK_MOP_STR, "Service\xff", "Security", 0},
+      {SK_MOP_STR, "S\xfe" "stem", "System", 1},
+      {SK_MOP_STR, "\xff" "a\xff" "b", "xaxxb", 1},
+      {SK_MOP_STR, "\xff" "a\xff" "b", "xbxa", 0},
+      {SK_MOP_STR, "", "", 1},
+      {SK_MOP_NULL, "", "System", 0},
+      {SK_MOP_RE, "^Sys", "System", -1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    sk_node *n = test_match(&a, "Channel", cases[i].op, cases[i].value);
+    int got = sk_match_const(n->as.match, sk_str_c(cases[i].constant));
+    OK(got == cases[i].want, "constant test %zu: got %d, want %d", i, got, cases[i].want);
+  }
+  sk_node *cased = test_match(&a, "Channel", SK_MOP_STR, "system");
+  cased->as.match->flags = SK_MF_CASED;
+  OK(sk_match_const(cased->as.match, sk_str_c("System")) == 0, "cased: case counts");
+  sk_arena_free(&a);
+}
+
 int main(void) {
   test_arena();
   test_buf();
@@ -351,6 +428,8 @@ int main(void) {
   test_data();
   test_multi();
   test_variant_bytes();
+  test_implied();
+  test_match_const();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }
