@@ -96,6 +96,12 @@ static bool key_matches(const char *want, const sk_field *have) {
   return have->present && sk_str_eqic(have->str, want);
 }
 
+/* Does the route's target and log source (the keys, not the events) fit? */
+static bool logsource_matches(const route *rt, const char *target, const sk_rule *r) {
+  return strcmp(rt->target, target) == 0 && key_matches(rt->category, &r->category) &&
+         key_matches(rt->product, &r->product) && key_matches(rt->service, &r->service);
+}
+
 /* The first route whose log source matches; a ROUTE_EVENTS row also needs
  * the rule to require event ids of its list (worked out once, and only
  * for a rule that reaches such a row). */
@@ -104,8 +110,7 @@ static const route *find_route(const char *target, const sk_rule *r) {
   bool have_ids = false;
   for (size_t i = 0; i < COUNT(routes); i++) {
     const route *rt = &routes[i];
-    if (strcmp(rt->target, target) != 0 || !key_matches(rt->category, &r->category) ||
-        !key_matches(rt->product, &r->product) || !key_matches(rt->service, &r->service))
+    if (!logsource_matches(rt, target, r))
       continue;
     if (!rt->events[0])
       return rt;
@@ -462,9 +467,7 @@ static void no_route(sk_pass *p, const sk_rule *r, const char *target) {
   sk_buf ids = SK_BUF_INIT;
   for (size_t i = 0; i < COUNT(routes); i++) {
     const route *rt = &routes[i];
-    if (rt->events[0] && strcmp(rt->target, target) == 0 &&
-        key_matches(rt->category, &r->category) && key_matches(rt->product, &r->product) &&
-        key_matches(rt->service, &r->service)) {
+    if (rt->events[0] && logsource_matches(rt, target, r)) {
       if (ids.len)
         sk_buf_puts(&ids, ", ");
       for (const char *e = rt->events; *e; e++) /* "4624 4625" as "4624, 4625" */
