@@ -16,8 +16,8 @@ enum {
 
 typedef struct frame {
   sk_ynode *node;
-  sk_ynode **kids;
-  size_t n, cap;
+  size_t first;    /* where its kids start on the builder's kid stack */
+  size_t n;        /* kids so far */
   uint64_t weight; /* expanded size of the subtree so far */
   char *anchor;    /* malloc'd anchor name, registered when the node ends */
   uint32_t *keys;  /* a big map's key set: open addressing, kid index + 1 */
@@ -36,6 +36,11 @@ typedef struct builder {
   const sk_source *src;
   frame *stack;
   size_t depth, cap;
+  /* The kids of every open node, innermost last: one array for the whole
+   * file instead of one malloc'd array per node. */
+  sk_ynode **kids;
+  size_t nkids, kids_cap;
+  bool ascii; /* the file is printable ASCII and newlines (plain_ascii) */
   anchor *anchors;
   size_t nanchors, anchors_cap;
   /* result of the last finished node, to be added to its parent */
@@ -76,8 +81,10 @@ static bool check_bytes(builder *b) {
   const sk_source *s = b->src;
   uint32_t line = 1, col = 1;
   size_t i = sk_source_bom(s);
-  if (plain_ascii((const unsigned char *)s->data + i, s->len - i))
+  if (plain_ascii((const unsigned char *)s->data + i, s->len - i)) {
+    b->ascii = true;
     return true;
+  }
   while (i < s->len) {
     unsigned char c = (unsigned char)s->data[i];
     if (c >= 0x20 && c < 0x7F) { /* most bytes: printable ASCII */
@@ -129,15 +136,19 @@ static void push(builder *b, sk_ynode *node) {
     b->cap = b->cap ? b->cap * 2 : 16;
     b->stack = sk_xrealloc(b->stack, b->cap * sizeof *b->stack);
   }
-  b->stack[b->depth++] = (frame){node, NULL, 0, 0, 1, NULL, NULL, 0};
+  b->stack[b->depth++] = (frame){node, b->nkids, 0, 1, NULL, NULL, 0};
 }
 
-static void frame_add(frame *f, sk_ynode *kid, uint64_t weight) {
-  if (f->n == f->cap) {
-    f->cap = f->cap ? f->cap * 2 : 8;
-    f->kids = sk_xrealloc(f->kids, f->cap * sizeof *f->kids);
+/* The kids of f so far; valid until the next frame_add. */
+static sk_ynode **frame_kids(const builder *b, const frame *f) { return b->kids + f->first; }
+
+static void frame_add(builder *b, frame *f, sk_ynode *kid, uint64_t weight) {
+  if (b->nkids == b->kids_cap) {
+    b->kids_cap = b->kids_cap ? b->kids_cap * 2 : 64;
+    b->kids = sk_xrealloc(b->kids, b->kids_cap * sizeof *b->kids);
   }
-  f->kids[f->n++] = kid;
+  b->kids[b->nkids++] = kid;
+  f->n++;
   f->weight += weight;
 }
 
@@ -161,8 +172,8 @@ static uint64_t hash_str(sk_str s) {
   return h;
 }
 
-static void insert_key(frame *f, uint32_t kid) {
-  size_t mask = f->nslots - 1, i = hash_str(f->kids[kid]->str) & mask;
+static void insert_key(const builder *b, frame *f, uint32_t kid) {
+  size_t mask = f->nslots - 1, i = hash_str(frame_kids(b, f)[kid]->str) & mask;
   while (f->keys[i])
     i = (i + 1) & mask;
   f->keys[i] = kid + 1;
@@ -170,11 +181,12 @@ static void insert_key(frame *f, uint32_t kid) {
 
 /* The kid index of an earlier equal key, or SIZE_MAX. Small maps are
  * scanned; from 32 keys a hash set keeps a map of thousands linear. */
-static size_t find_key(frame *f, sk_str key) {
+static size_t find_key(const builder *b, frame *f, sk_str key) {
+  sk_ynode **kids = frame_kids(b, f);
   size_t nkeys = f->n / 2;
   if (nkeys < 32) {
     for (size_t i = 0; i < f->n; i += 2)
-      if (sk_str_eq(f->kids[i]->str, key))
+      if (sk_str_eq(kids[i]->str, key))
         return i;
     return SIZE_MAX;
   }
@@ -184,11 +196,11 @@ static size_t find_key(frame *f, sk_str key) {
     f->keys = sk_xmalloc(f->nslots * sizeof *f->keys);
     memset(f->keys, 0, f->nslots * sizeof *f->keys);
     for (size_t i = 0; i < f->n; i += 2)
-      insert_key(f, (uint32_t)i);
+      insert_key(b, f, (uint32_t)i);
   }
   size_t mask = f->nslots - 1;
   for (size_t i = hash_str(key) & mask; f->keys[i]; i = (i + 1) & mask)
-    if (sk_str_eq(f->kids[f->keys[i] - 1]->str, key))
+    if (sk_str_eq(kids[f->keys[i] - 1]->str, key))
       return f->keys[i] - 1;
   return SIZE_MAX;
 }
@@ -210,11 +222,11 @@ static bool add_to_parent(builder *b, sk_ynode *node, uint64_t weight) {
       sk_diag_error(b->diags, node->loc, "YAML merge keys ('<<') are not supported in rules");
       return false;
     }
-    size_t dup = find_key(f, node->str);
+    size_t dup = find_key(b, f, node->str);
     if (dup != SIZE_MAX) {
       sk_diag_error(b->diags, node->loc, "duplicate key '%.*s'", (int)node->str.len,
                     node->str.ptr);
-      sk_diag_note(b->diags, f->kids[dup]->loc, "first defined here");
+      sk_diag_note(b->diags, frame_kids(b, f)[dup]->loc, "first defined here");
       return false;
     }
   }
@@ -223,9 +235,9 @@ static bool add_to_parent(builder *b, sk_ynode *node, uint64_t weight) {
                   "YAML aliases expand to too many nodes (limit is %d)", SK_YAML_MAX_EXPANDED);
     return false;
   }
-  frame_add(f, node, weight);
+  frame_add(b, f, node, weight);
   if (f->keys && f->node->kind == SK_Y_MAP && (f->n - 1) % 2 == 0)
-    insert_key(f, (uint32_t)(f->n - 1));
+    insert_key(b, f, (uint32_t)(f->n - 1));
   return true;
 }
 
@@ -252,9 +264,12 @@ static bool on_event(builder *b, yaml_event_t *ev) {
       /* Positions inside the value are exact only when no escape changed
        * the length; the character count is compared with the span. */
       if (ev->end_mark.line == ev->start_mark.line) {
-        size_t chars = 0;
-        for (size_t i = 0; i < len; i++)
-          chars += ((unsigned char)n->str.ptr[i] & 0xC0) != 0x80;
+        size_t chars = len; /* libyaml's marks count characters, not bytes */
+        if (!b->ascii) {
+          chars = 0;
+          for (size_t i = 0; i < len; i++)
+            chars += ((unsigned char)n->str.ptr[i] & 0xC0) != 0x80;
+        }
         if (chars + 2 == span)
           n->offset = 1;
       }
@@ -300,8 +315,8 @@ static bool on_event(builder *b, yaml_event_t *ev) {
     n->n = (uint32_t)f.n;
     n->kids = sk_arena_array(b->arena, f.n ? f.n : 1, sizeof *n->kids);
     if (f.n)
-      memcpy(n->kids, f.kids, f.n * sizeof *n->kids);
-    free(f.kids);
+      memcpy(n->kids, frame_kids(b, &f), f.n * sizeof *n->kids);
+    b->nkids = f.first;
     free(f.keys);
     if (f.anchor) {
       remember_anchor(b, (const yaml_char_t *)f.anchor, n, f.weight);
@@ -405,11 +420,11 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
   }
   yaml_parser_delete(&p);
   for (size_t i = 0; i < b.depth; i++) {
-    free(b.stack[i].kids);
     free(b.stack[i].anchor);
     free(b.stack[i].keys);
   }
   free(b.stack);
+  free(b.kids);
   for (size_t i = 0; i < b.nanchors; i++)
     free(b.anchors[i].name);
   free(b.anchors);
