@@ -14,7 +14,7 @@ void sk_buf_grow(sk_buf *b, size_t extra) {
   size_t need = b->len + extra + 1;
   if (need <= b->cap)
     return;
-  size_t cap = b->cap ? b->cap : 64;
+  size_t cap = b->cap ? b->cap : 256;
   while (cap < need)
     cap *= 2;
   b->ptr = sk_xrealloc(b->ptr, cap);
