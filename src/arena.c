@@ -10,8 +10,7 @@
 
 struct sk_chunk {
   struct sk_chunk *next;
-  size_t size; /* usable bytes after the header */
-  size_t used;
+  size_t size;        /* usable bytes after the header */
   max_align_t data[]; /* aligned start of the usable bytes */
 };
 
@@ -46,54 +45,53 @@ static struct sk_chunk *new_chunk(size_t size) {
   struct sk_chunk *c = sk_xmalloc(sizeof(struct sk_chunk) + size);
   c->next = NULL;
   c->size = size;
-  c->used = 0;
   return c;
 }
 
-/* Bump allocation without zeroing: text is written over at once. */
-void *sk_arena_bytes(sk_arena *a, size_t size) {
+/* Makes c the chunk that sk_arena_bytes takes from, used bytes in. */
+static void *take(sk_arena *a, struct sk_chunk *c, size_t used) {
+  a->free = (char *)c->data + used;
+  a->left = c->size - used;
+  return c->data;
+}
+
+void *sk_arena_bytes_new(sk_arena *a, size_t size) {
   const size_t align = _Alignof(max_align_t);
   if (size > SIZE_MAX - align)
     sk_oom();
   size = (size + align - 1) & ~(align - 1);
 #ifdef SK_ARENA_DEBUG
   struct sk_chunk *d = new_chunk(size);
-  d->used = size;
   d->next = a->head;
   a->head = d;
   return d->data;
 #else
   if (!a->chunk_size)
     a->chunk_size = 64 * 1024;
-  struct sk_chunk *c = a->head;
-  if (!c || c->size - c->used < size) {
-    if (size > a->chunk_size / 4) {
-      /* A big request gets a chunk of its own behind the current one, so
-       * the current chunk's free tail stays usable. */
-      struct sk_chunk *big = new_chunk(size);
-      big->used = size;
-      if (c) {
-        big->next = c->next;
-        c->next = big;
-      } else {
-        a->head = big;
-      }
-      return big->data;
-    }
-    c = new_chunk(a->chunk_size);
-    c->next = a->head;
-    a->head = c;
+  if (size == a->left && size) { /* exactly the rest of the current chunk */
+    void *p = a->free;
+    a->free += size;
+    a->left = 0;
+    return p;
   }
-  void *p = (char *)c->data + c->used;
-  c->used += size;
-  return p;
+  struct sk_chunk *c = a->head;
+  if (size > a->chunk_size / 4) {
+    /* A big request gets a chunk of its own behind the current one, so
+     * the current chunk's free tail stays usable. */
+    struct sk_chunk *big = new_chunk(size);
+    if (c) {
+      big->next = c->next;
+      c->next = big;
+    } else {
+      a->head = big;
+    }
+    return big->data;
+  }
+  c = new_chunk(a->chunk_size);
+  c->next = a->head;
+  a->head = c;
+  return take(a, c, size);
 #endif
-}
-
-void *sk_arena_alloc(sk_arena *a, size_t size) {
-  void *p = sk_arena_bytes(a, size);
-  memset(p, 0, size);
-  return p;
 }
 
 void *sk_arena_array(sk_arena *a, size_t n, size_t size) {
@@ -127,9 +125,11 @@ void sk_arena_reset(sk_arena *a) {
       free(c);
     c = next;
   }
+  a->free = NULL;
+  a->left = 0;
   if (keep) {
-    keep->used = 0;
     keep->next = NULL;
+    take(a, keep, 0);
   }
   a->head = keep;
 #endif
@@ -143,4 +143,6 @@ void sk_arena_free(sk_arena *a) {
     c = next;
   }
   a->head = NULL;
+  a->free = NULL;
+  a->left = 0;
 }
