@@ -160,6 +160,13 @@ static struct {
   const field_row *fallback; /* the map's first FALLBACK row, if any */
 } maps[COUNT(fields)];
 static size_t nmaps;
+/* The value prefix rows the same way: grouped by map, in file order. */
+static const prefix_row *grouped_prefixes[COUNT(prefixes)];
+static struct {
+  const char *name;
+  uint32_t first, n;
+} prefix_maps[COUNT(prefixes)];
+static size_t nprefix_maps;
 static pthread_once_t grouped_once = PTHREAD_ONCE_INIT;
 
 static int cmp_named(const void *a, const void *b) {
@@ -193,6 +200,21 @@ static void group_rows(void) {
   for (size_t i = 0; i < COUNT(fields); i++)
     all_named[i] = &fields[i];
   qsort(all_named, COUNT(fields), sizeof *all_named, cmp_named);
+  at = 0;
+  for (size_t i = 0; prefixes[i].fields; i++) {
+    size_t m = 0;
+    while (m < nprefix_maps && strcmp(prefix_maps[m].name, prefixes[i].fields) != 0)
+      m++;
+    if (m < nprefix_maps)
+      continue; /* grouped with the first row of its map */
+    prefix_maps[m].name = prefixes[i].fields;
+    prefix_maps[m].first = (uint32_t)at;
+    for (size_t j = i; prefixes[j].fields; j++)
+      if (strcmp(prefixes[j].fields, prefixes[i].fields) == 0)
+        grouped_prefixes[at++] = &prefixes[j];
+    prefix_maps[m].n = (uint32_t)(at - prefix_maps[m].first);
+    nprefix_maps++;
+  }
 }
 
 static void collect_rows(mapper *mp) {
@@ -205,16 +227,12 @@ static void collect_rows(mapper *mp) {
       mp->fallback = maps[m].fallback;
       break;
     }
-  size_t n = 0;
-  for (size_t i = 0; prefixes[i].fields; i++)
-    n += strcmp(prefixes[i].fields, mp->src->fields) == 0;
-  if (!n)
-    return;
-  const prefix_row **mine = sk_arena_array(mp->p->arena, n, sizeof *mine);
-  for (size_t i = 0; prefixes[i].fields; i++)
-    if (strcmp(prefixes[i].fields, mp->src->fields) == 0)
-      mine[mp->nprefixes++] = &prefixes[i];
-  mp->prefixes = mine;
+  for (size_t m = 0; m < nprefix_maps; m++)
+    if (strcmp(prefix_maps[m].name, mp->src->fields) == 0) {
+      mp->prefixes = &grouped_prefixes[prefix_maps[m].first];
+      mp->nprefixes = prefix_maps[m].n;
+      break;
+    }
 }
 
 /* The rows of a sorted array (named, all_named) for one Sigma field, in
