@@ -531,6 +531,14 @@ int sk_compile_multi(sk_ctx *const *ctxs, size_t n, const char *path, const char
   return rc;
 }
 
+/* Whether some document of the file has key at its top level. */
+static bool any_doc_has(const sk_ydocs *docs, const char *key) {
+  for (size_t i = 0; i < docs->n; i++)
+    if (sk_ymap_key(docs->docs[i], key))
+      return true;
+  return false;
+}
+
 /* Compiles one file's parsed documents for ctx (docs NULL when the YAML
  * failed); diags holds the parser's messages and is consumed. */
 static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *docsp,
@@ -550,8 +558,13 @@ static int compile_parsed(sk_ctx *ctx, const sk_source *srcp, const sk_ydocs *do
   size_t n = sk_rule_collect(&pass, docsp, &rules);
   if (n == 0 && diags.errors == 0)
     sk_diag_error(&diags, (sk_loc){srcp, 0, 0, 0}, "no rule in file");
-  sk_session_prescan(ctx->session, data, len); /* for correlations in this file */
-  sk_filters_add(ctx->filters, &diags, path, data, len); /* and filters */
+  /* Both look for their key in the text, then parse the file again; a
+   * document without the key at its top level gives them nothing, and
+   * the tree says whether there is one (most files have neither). */
+  if (any_doc_has(docsp, "correlation"))
+    sk_session_prescan(ctx->session, data, len); /* for correlations in this file */
+  if (any_doc_has(docsp, "filter"))
+    sk_filters_add(ctx->filters, &diags, path, data, len); /* and filters */
   size_t file_level = diags.n; /* messages about the file, before any rule */
   /* Each record's units, in the arena; one more for a file-level record. */
   sk_units *units = sk_arena_array(&ctx->arena, n + 1, sizeof *units);
