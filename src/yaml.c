@@ -438,22 +438,26 @@ bool sk_yaml_load(sk_arena *a, sk_diags *d, const sk_source *src, sk_ydocs *out)
   return ok;
 }
 
-sk_ynode *sk_ymap_key(const sk_ynode *map, const char *key) {
+/* The kid index of key in a map node, or UINT32_MAX. The length is
+ * compared first: it tells most keys of a rule apart. */
+static uint32_t key_index(const sk_ynode *map, const char *key) {
   if (!map || map->kind != SK_Y_MAP)
-    return NULL;
+    return UINT32_MAX;
+  sk_str k = sk_str_c(key);
   for (uint32_t i = 0; i + 1 < map->n; i += 2)
-    if (sk_str_eqc(map->kids[i]->str, key))
-      return map->kids[i];
-  return NULL;
+    if (sk_str_eq(map->kids[i]->str, k))
+      return i;
+  return UINT32_MAX;
+}
+
+sk_ynode *sk_ymap_key(const sk_ynode *map, const char *key) {
+  uint32_t i = key_index(map, key);
+  return i == UINT32_MAX ? NULL : map->kids[i];
 }
 
 sk_ynode *sk_ymap_get(const sk_ynode *map, const char *key) {
-  if (!map || map->kind != SK_Y_MAP)
-    return NULL;
-  for (uint32_t i = 0; i + 1 < map->n; i += 2)
-    if (sk_str_eqc(map->kids[i]->str, key))
-      return map->kids[i + 1];
-  return NULL;
+  uint32_t i = key_index(map, key);
+  return i == UINT32_MAX ? NULL : map->kids[i + 1];
 }
 
 bool sk_yaml_is_null(const sk_ynode *n) {
