@@ -94,20 +94,6 @@ void *sk_arena_bytes_new(sk_arena *a, size_t size) {
 #endif
 }
 
-void *sk_arena_array(sk_arena *a, size_t n, size_t size) {
-  if (size && n > SIZE_MAX / size)
-    sk_oom();
-  return sk_arena_alloc(a, n * size);
-}
-
-char *sk_arena_strndup(sk_arena *a, const char *s, size_t n) {
-  char *p = sk_arena_bytes(a, n + 1);
-  if (n)
-    memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
-
 void sk_arena_reset(sk_arena *a) {
   struct sk_chunk *c = a->head;
   if (!c)

@@ -5,6 +5,7 @@
 #define SK_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "str.h"
@@ -17,6 +18,9 @@ typedef struct sk_arena {
   char *free;            /* the unused tail of the newest regular chunk: */
   size_t left;           /* bytes there; always 0 under SK_ARENA_DEBUG */
 } sk_arena;
+
+/* Aborts with "sigmakql: fatal: out of memory". */
+_Noreturn void sk_oom(void);
 
 /* sk_arena_bytes when the current chunk lacks room: a new chunk. */
 void *sk_arena_bytes_new(sk_arena *a, size_t size);
@@ -43,15 +47,23 @@ static inline void *sk_arena_alloc(sk_arena *a, size_t size) {
   return p;
 }
 /* As sk_arena_alloc for n objects of size bytes; aborts on overflow. */
-void *sk_arena_array(sk_arena *a, size_t n, size_t size);
+static inline void *sk_arena_array(sk_arena *a, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size)
+    sk_oom();
+  return sk_arena_alloc(a, n * size);
+}
 /* Copies s[0..n) and appends a NUL. */
-char *sk_arena_strndup(sk_arena *a, const char *s, size_t n);
+static inline char *sk_arena_strndup(sk_arena *a, const char *s, size_t n) {
+  char *p = sk_arena_bytes(a, n + 1);
+  if (n)
+    memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
 /* Drops every allocation; keeps the first chunk for reuse. */
 void sk_arena_reset(sk_arena *a);
 void sk_arena_free(sk_arena *a);
 
-/* Aborts with "sigmakql: fatal: out of memory". */
-_Noreturn void sk_oom(void);
 void *sk_xmalloc(size_t size);
 void *sk_xrealloc(void *p, size_t size);
 
