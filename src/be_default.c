@@ -320,6 +320,8 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
   size_t limit = m->field.len / 3 + 2;
   const sk_column *cols = mp->cols;
   size_t ncols = mp->ncols;
+  sk_edit_name field;
+  sk_edit_name_init(&field, m->field);
   for (size_t i = 0; i < mp->nrows + ncols; i++) {
     const char *cand;
     if (i < mp->nrows) {
@@ -330,7 +332,7 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
       cand = cols[i - mp->nrows].name;
     }
     /* only a candidate closer than the third best can still enter */
-    size_t d = sk_edit_distance(m->field, sk_str_c(cand), dist[2] <= limit ? dist[2] - 1 : limit);
+    size_t d = sk_edit_distance_to(&field, sk_str_c(cand), dist[2] <= limit ? dist[2] - 1 : limit);
     if (d == SIZE_MAX)
       continue;
     bool dup = false;

@@ -3,22 +3,39 @@
 
 #include <stdint.h>
 
+enum { MAX_EDIT = 64 }; /* longer names get no distance */
+
+void sk_edit_name_init(sk_edit_name *n, sk_str s) {
+  n->s = s;
+  memset(n->count, 0, sizeof n->count);
+  if (s.len > MAX_EDIT)
+    return;
+  for (size_t i = 0; i < s.len; i++)
+    n->count[(unsigned char)(n->folded[i] = (char)sk_lower((unsigned char)s.ptr[i]))]++;
+}
+
 size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
-  enum { MAX = 64 };
-  if (a.len > MAX || b.len > MAX)
+  sk_edit_name n;
+  sk_edit_name_init(&n, a);
+  return sk_edit_distance_to(&n, b, max);
+}
+
+size_t sk_edit_distance_to(const sk_edit_name *n, sk_str b, size_t max) {
+  sk_str a = n->s;
+  if (a.len > MAX_EDIT || b.len > MAX_EDIT)
     return SIZE_MAX;
-  if (max > MAX)
-    max = MAX; /* no distance here is larger */
+  if (max > MAX_EDIT)
+    max = MAX_EDIT; /* no distance here is larger */
   /* The length difference is a lower bound; suggestions for unknown
    * names compare against every column, so most pairs stop here. */
   if ((a.len > b.len ? a.len - b.len : b.len - a.len) > max)
     return SIZE_MAX;
   /* Only cells within max of the diagonal can stay within max; the
    * others hold `far`, which stands for "more than max". */
-  char la[MAX], lb[MAX]; /* folded once, not in the inner loop */
-  uint8_t count[256] = {0};
-  for (size_t i = 0; i < a.len; i++)
-    count[(unsigned char)(la[i] = (char)sk_lower((unsigned char)a.ptr[i]))]++;
+  const char *la = n->folded;
+  char lb[MAX_EDIT]; /* folded once, not in the inner loop */
+  unsigned char count[256];
+  memcpy(count, n->count, sizeof count);
   /* Another lower bound: each byte not shared (as a multiset) costs one
    * edit. It rules out most candidates before the table. */
   size_t common = 0;
@@ -29,7 +46,7 @@ size_t sk_edit_distance(sk_str a, sk_str b, size_t max) {
   }
   if ((a.len > b.len ? a.len : b.len) - common > max)
     return SIZE_MAX;
-  size_t far = max + 1, row[MAX + 1];
+  size_t far = max + 1, row[MAX_EDIT + 1];
   for (size_t j = 0; j <= b.len; j++)
     row[j] = j <= max ? j : far;
   for (size_t i = 1; i <= a.len; i++) {

@@ -109,4 +109,15 @@ static inline bool sk_str_is_ident(sk_str s) {
  * or a string is over 64 bytes. For "did you mean" notes. */
 size_t sk_edit_distance(sk_str a, sk_str b, size_t max);
 
+/* A name to compare with many candidates: folded and counted once. */
+typedef struct sk_edit_name {
+  sk_str s;
+  char folded[64];          /* s in ASCII lower case, when s.len <= 64 */
+  unsigned char count[256]; /* occurrences of each byte of folded */
+} sk_edit_name;
+
+void sk_edit_name_init(sk_edit_name *n, sk_str s);
+/* sk_edit_distance(n->s, b, max). */
+size_t sk_edit_distance_to(const sk_edit_name *n, sk_str b, size_t max);
+
 #endif
