@@ -40,6 +40,17 @@ void sk_buf_printf(sk_buf *b, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
+void sk_buf_putu(sk_buf *b, unsigned long v, size_t width) {
+  char digits[24];
+  size_t n = 0;
+  do
+    digits[sizeof digits - ++n] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  for (size_t i = n; i < width; i++)
+    sk_buf_putc(b, ' ');
+  sk_buf_put(b, digits + sizeof digits - n, n);
+}
+
 char *sk_buf_detach(sk_buf *b, size_t *len) {
   if (!b->ptr)
     sk_buf_grow(b, 0), b->ptr[0] = '\0';

@@ -37,6 +37,9 @@ static inline void sk_buf_putc(sk_buf *b, int c) {
   b->ptr[b->len] = '\0';
 }
 void sk_buf_printf(sk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, padded with spaces on the left to width: what
+ * printf's "%*u" writes, without parsing a format. */
+void sk_buf_putu(sk_buf *b, unsigned long v, size_t width);
 /* Returns the bytes (NUL-terminated, caller frees) and empties the buffer. */
 char *sk_buf_detach(sk_buf *b, size_t *len);
 void sk_buf_clear(sk_buf *b);

@@ -176,15 +176,29 @@ static const char *const sev_name[] = {"error", "warning", "note"};
 void sk_diags_render(const sk_diags *d, sk_buf *out) {
   for (size_t i = 0; i < d->n; i++) {
     const sk_diag *g = &d->v[i];
-    if (g->path && g->loc.line)
-      sk_buf_printf(out, "%s:%u:%u: ", g->path, g->loc.line, g->loc.col);
-    else if (g->path)
-      sk_buf_printf(out, "%s: ", g->path);
-    sk_buf_printf(out, "%s: %s\n", sev_name[g->sev], g->message);
+    /* path:line:col: severity: message, then the line; puts, not printf:
+     * a run with many warnings renders thousands of these */
+    if (g->path) {
+      sk_buf_puts(out, g->path);
+      if (g->loc.line) {
+        sk_buf_putc(out, ':');
+        sk_buf_putu(out, g->loc.line, 0);
+        sk_buf_putc(out, ':');
+        sk_buf_putu(out, g->loc.col, 0);
+      }
+      sk_buf_puts(out, ": ");
+    }
+    sk_buf_puts(out, sev_name[g->sev]);
+    sk_buf_puts(out, ": ");
+    sk_buf_puts(out, g->message);
+    sk_buf_putc(out, '\n');
     if (!g->line)
       continue;
     sk_str line = sk_str_c(g->line);
-    sk_buf_printf(out, "%5u | %s\n", g->loc.line, g->line);
+    sk_buf_putu(out, g->loc.line, 5);
+    sk_buf_puts(out, " | ");
+    sk_buf_putstr(out, line);
+    sk_buf_putc(out, '\n');
     /* Keep tabs in the padding so the caret lines up under them. */
     size_t pre = prefix_bytes(line, g->caret);
     sk_buf_puts(out, "      | ");
