@@ -51,7 +51,9 @@ static struct sk_chunk *new_chunk(size_t size) {
 /* Makes c the chunk that sk_arena_bytes takes from, used bytes in. */
 static void *take(sk_arena *a, struct sk_chunk *c, size_t used) {
   a->free = (char *)c->data + used;
-  a->left = c->size - used;
+  /* a multiple of the alignment, whatever chunk_size is: the inline
+   * sk_arena_bytes relies on it */
+  a->left = (c->size - used) & ~(_Alignof(max_align_t) - 1);
   return c->data;
 }
 
