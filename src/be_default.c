@@ -28,6 +28,7 @@ typedef struct route {
 typedef struct field_row {
   enum { F_FIELD, F_FALLBACK, F_ABSENT } kind;
   const char *fields, *sigma, *expr;
+  size_t sigma_len; /* counted when compiling: lookups compare it, not strlen */
 } field_row;
 
 typedef struct prefix_row {
@@ -58,9 +59,9 @@ static const route routes[] = {
 #undef ROUTE
 #undef ROUTE_EVENTS
 
-#define FIELD(m, f, e, note) {F_FIELD, m, f, e},
-#define FALLBACK(m, pattern, note) {F_FALLBACK, m, NULL, pattern},
-#define ABSENT(m, f, note) {F_ABSENT, m, f, NULL},
+#define FIELD(m, f, e, note) {F_FIELD, m, f, e, sizeof(f) - 1},
+#define FALLBACK(m, pattern, note) {F_FALLBACK, m, NULL, pattern, 0},
+#define ABSENT(m, f, note) {F_ABSENT, m, f, NULL, sizeof(f) - 1},
 static const field_row fields[] = {
 #include "asim_fields.def"
 #include "native_fields.def"
@@ -242,14 +243,13 @@ static size_t rows_named(const field_row *const *rows, size_t n, sk_str field,
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const char *name = rows[mid]->sigma;
-    if (sk_str_cmp(sk_str_c(name ? name : ""), field) < 0)
+    if (sk_str_cmp((sk_str){rows[mid]->sigma, rows[mid]->sigma_len}, field) < 0)
       lo = mid + 1;
     else
       hi = mid;
   }
   size_t end = lo;
-  while (end < n && rows[end]->sigma && sk_str_eqc(field, rows[end]->sigma))
+  while (end < n && sk_str_eq(field, (sk_str){rows[end]->sigma, rows[end]->sigma_len}))
     end++;
   *first = rows + lo;
   return end - lo;
@@ -323,27 +323,27 @@ static void suggest_fields(mapper *mp, const sk_match *m) {
   sk_edit_name field;
   sk_edit_name_init(&field, m->field);
   for (size_t i = 0; i < mp->nrows + ncols; i++) {
-    const char *cand;
+    sk_str cand;
     if (i < mp->nrows) {
       if (mp->rows[i]->kind != F_FIELD)
         continue;
-      cand = mp->rows[i]->sigma;
+      cand = (sk_str){mp->rows[i]->sigma, mp->rows[i]->sigma_len};
     } else {
-      cand = cols[i - mp->nrows].name;
+      cand = (sk_str){cols[i - mp->nrows].name, cols[i - mp->nrows].len};
     }
     /* only a candidate closer than the third best can still enter */
-    size_t d = sk_edit_distance_to(&field, sk_str_c(cand), dist[2] <= limit ? dist[2] - 1 : limit);
+    size_t d = sk_edit_distance_to(&field, cand, dist[2] <= limit ? dist[2] - 1 : limit);
     if (d == SIZE_MAX)
       continue;
     bool dup = false;
     for (int k = 0; k < 3; k++)
-      dup |= best[k] && strcmp(best[k], cand) == 0;
+      dup |= best[k] && strcmp(best[k], cand.ptr) == 0;
     for (int k = 0; k < 3 && !dup; k++)
       if (d < dist[k]) {
         for (int j = 2; j > k; j--)
           dist[j] = dist[j - 1], best[j] = best[j - 1];
         dist[k] = d;
-        best[k] = cand;
+        best[k] = cand.ptr;
         break;
       }
   }

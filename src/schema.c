@@ -15,8 +15,8 @@
 #define DECIMAL SK_TY_DECIMAL
 
 static const sk_column asim_cols[] = {
-#define COL(t, c, ty) {t, c, ty, false},
-#define ALIAS(t, c, ty) {t, c, ty, true},
+#define COL(t, c, ty) {t, c, sizeof(c) - 1, ty, false},
+#define ALIAS(t, c, ty) {t, c, sizeof(c) - 1, ty, true},
 #include "asim_schema.def"
 #undef COL
 #undef ALIAS
@@ -24,7 +24,7 @@ static const sk_column asim_cols[] = {
 const sk_schema sk_schema_asim = {asim_cols, sizeof asim_cols / sizeof *asim_cols};
 
 static const sk_column pysigma_asim_cols[] = {
-#define PS_COL(t, c, ty) {t, c, ty, false},
+#define PS_COL(t, c, ty) {t, c, sizeof(c) - 1, ty, false},
 #include "pysigma_asim_schema.def"
 #undef PS_COL
 };
@@ -32,14 +32,14 @@ const sk_schema sk_schema_pysigma_asim = {pysigma_asim_cols,
                                           sizeof pysigma_asim_cols / sizeof *pysigma_asim_cols};
 
 static const sk_column xdr_cols[] = {
-#define COL(t, c, ty) {t, c, ty, false},
+#define COL(t, c, ty) {t, c, sizeof(c) - 1, ty, false},
 #include "xdr_schema.def"
 #undef COL
 };
 const sk_schema sk_schema_xdr = {xdr_cols, sizeof xdr_cols / sizeof *xdr_cols};
 
 static const sk_column monitor_cols[] = {
-#define COL(t, c, ty) {t, c, ty, false},
+#define COL(t, c, ty) {t, c, sizeof(c) - 1, ty, false},
 #include "monitor_schema.def"
 #undef COL
 };
@@ -57,7 +57,7 @@ static int cmp_key(const char *table, sk_str col, const sk_column *c) {
   int r = strcmp(table, c->table);
   if (r)
     return r;
-  return sk_str_cmp(col, sk_str_c(c->name));
+  return sk_str_cmp(col, (sk_str){c->name, c->len});
 }
 
 const sk_column *sk_schema_find(const sk_schema *s, const char *table, sk_str column) {
@@ -110,7 +110,7 @@ const sk_column *sk_schema_column(const sk_column *cols, size_t n, sk_str column
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    int r = sk_str_cmp(column, sk_str_c(cols[mid].name));
+    int r = sk_str_cmp(column, (sk_str){cols[mid].name, cols[mid].len});
     if (r == 0)
       return &cols[mid];
     if (r < 0)

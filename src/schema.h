@@ -26,6 +26,7 @@ typedef enum sk_type {
 typedef struct sk_column {
   const char *table; /* ASIM schema name or table name */
   const char *name;
+  uint16_t len;  /* strlen(name), counted when compiling: lookups compare it first */
   uint8_t type;  /* sk_type */
   bool alias;    /* documented alias, not a stored column */
 } sk_column;
