@@ -69,6 +69,7 @@ typedef struct sk_match {
   sk_str column;
   int type; /* sk_type of the column (schema.h) */
   bool column_is_expr;
+  bool column_ident; /* column is known to be an identifier KQL takes unquoted */
   bool column_missing; /* pysigma profile: the table has no such column */
 } sk_match;
 

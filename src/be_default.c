@@ -393,7 +393,8 @@ static sk_str string_literal(const char *expr) {
 
 static void set_column(mapper *mp, sk_match *m, const char *expr) {
   m->column = sk_str_c(expr);
-  m->column_is_expr = !sk_kql_ident_ok(m->column);
+  m->column_ident = sk_kql_ident_ok(m->column);
+  m->column_is_expr = !m->column_ident;
   const sk_column *c =
       m->column_is_expr ? NULL : sk_schema_column(mp->cols, mp->ncols, m->column);
   m->type = c ? c->type : SK_TY_STRING;

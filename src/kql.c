@@ -190,9 +190,9 @@ static shape classify(sk_str v, sk_str *inner) {
   while (trail < v.len - lead && v.ptr[v.len - 1 - trail] == SK_WILD_STAR)
     trail++;
   *inner = (sk_str){v.ptr + lead, v.len - lead - trail};
-  for (size_t i = 0; i < inner->len; i++)
-    if (inner->ptr[i] == SK_WILD_STAR || inner->ptr[i] == SK_WILD_ONE)
-      return S_REGEX;
+  if (inner->len && (memchr(inner->ptr, SK_WILD_STAR, inner->len) ||
+                     memchr(inner->ptr, SK_WILD_ONE, inner->len)))
+    return S_REGEX;
   if (lead && trail)
     return S_CONTAINS;
   if (lead)
@@ -203,7 +203,7 @@ static shape classify(sk_str v, sk_str *inner) {
 }
 
 static void column(sk_buf *out, const sk_match *m) {
-  if (m->column_is_expr)
+  if (m->column_is_expr || m->column_ident)
     sk_buf_putstr(out, m->column);
   else
     sk_kql_ident(out, m->column);
