@@ -17,7 +17,11 @@ typedef struct sk_arena {
   size_t chunk_size;     /* default 64 KiB; larger requests get their own chunk */
   char *free;            /* the unused tail of the newest regular chunk: */
   size_t left;           /* bytes there; always 0 under SK_ARENA_DEBUG */
+  struct sk_chunk *spare; /* regular chunks kept by the last reset, not yet used again */
 } sk_arena;
+
+/* What sk_arena_reset keeps for reuse, at most. */
+enum { SK_ARENA_KEEP = 1024 * 1024 };
 
 /* Aborts with "sigmakql: fatal: out of memory". */
 _Noreturn void sk_oom(void);
@@ -60,7 +64,8 @@ static inline char *sk_arena_strndup(sk_arena *a, const char *s, size_t n) {
   p[n] = '\0';
   return p;
 }
-/* Drops every allocation; keeps the first chunk for reuse. */
+/* Drops every allocation; keeps up to SK_ARENA_KEEP bytes of regular
+ * chunks for the allocations that follow. */
 void sk_arena_reset(sk_arena *a);
 void sk_arena_free(sk_arena *a);
 
