@@ -984,6 +984,7 @@ static int list(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  sk_malloc_for_batches(); /* a run may compile thousands of files */
   if (argc < 2)
     return usage_error("%s", "no command given");
   const char *cmd = argv[1];

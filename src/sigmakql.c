@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__ /* defined by the headers above */
+#include <malloc.h> /* mallopt */
+#endif
 
 #include "backend.h"
 #include "format.h"
@@ -861,3 +864,11 @@ int sk_list(const char *what, const char *target, const char *table, char **out)
 }
 
 const char *sk_version(void) { return SK_VERSION; }
+
+void sk_malloc_for_batches(void) {
+#ifdef M_TRIM_THRESHOLD
+  /* glibc trims when the free top of the heap exceeds 128 KiB; one file's
+   * YAML parser buffers, freed, were enough, file after file. */
+  mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+#endif
+}

@@ -507,6 +507,9 @@ int main(int argc, char **argv) {
   unsigned runs = 3, ngen = 3141, startups = 200;
   uint64_t seed = 1;
   int force_gen = 0;
+  /* The malloc setting of the command line (src/main.c), for the floor
+   * and the compiles alike: the numbers are those of `sigmakql convert`. */
+  sk_malloc_for_batches();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
