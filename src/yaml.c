@@ -139,8 +139,12 @@ static void push(builder *b, sk_ynode *node) {
   b->stack[b->depth++] = (frame){node, b->nkids, 0, 1, NULL, NULL, 0};
 }
 
-/* The kids of f so far; valid until the next frame_add. */
-static sk_ynode **frame_kids(const builder *b, const frame *f) { return b->kids + f->first; }
+/* The kids of f so far; valid until the next frame_add. Before a file's
+ * first kid there is no array, and NULL + 0 is undefined behaviour
+ * (clang's -fsanitize=undefined reports it; fuzz_rule found it). */
+static sk_ynode **frame_kids(const builder *b, const frame *f) {
+  return b->kids ? b->kids + f->first : NULL;
+}
 
 static void frame_add(builder *b, frame *f, sk_ynode *kid, uint64_t weight) {
   if (b->nkids == b->kids_cap) {
