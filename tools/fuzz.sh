@@ -68,6 +68,6 @@ while [ $# -gt 0 ]; do
     report "${tp%%:*}" $?
   done
 done
-[ $status -eq 0 ] && echo "fuzz: no crash, leak or timeout in ${time}s per target" ||
+[ $status -eq 0 ] && echo "fuzz: no crash, leak or timeout (at most ${time}s per target)" ||
   echo "fuzz: FAILED; crashers are in $B/crashes/"
 exit $status
