@@ -48,6 +48,7 @@ static struct sk_chunk *new_chunk(size_t size) {
   return c;
 }
 
+#ifndef SK_ARENA_DEBUG /* the debug arena gives every allocation a chunk */
 /* Makes c the chunk that sk_arena_bytes takes from, used bytes in. */
 static void *take(sk_arena *a, struct sk_chunk *c, size_t used) {
   a->free = (char *)c->data + used;
@@ -56,6 +57,7 @@ static void *take(sk_arena *a, struct sk_chunk *c, size_t used) {
   a->left = (c->size - used) & ~(_Alignof(max_align_t) - 1);
   return c->data;
 }
+#endif
 
 void *sk_arena_bytes_new(sk_arena *a, size_t size) {
   const size_t align = _Alignof(max_align_t);
