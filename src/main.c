@@ -63,7 +63,6 @@ static const char usage[] =
     "                         --placeholders FILE.yml gives them as NAME: [values],\n"
     "                         --watchlist NAME=ALIAS looks them up in a Sentinel\n"
     "                         watchlist (_GetWatchlist); each may be repeated\n"
-    "                         may be repeated\n"
     "\n"
     "Analytics rules (arm, sentinel-yaml):\n"
     "      --frequency D    how often the query runs (default 1h)\n"
